@@ -1,0 +1,274 @@
+//! Accounts, local and remote, in one table (`domain` NULL for local ones).
+
+use super::Executor;
+use crate::id::AccountId;
+use serde::{Deserialize, Serialize};
+use sqlx::AssertSqlSafe;
+use sqlx::types::Json;
+use time::OffsetDateTime;
+
+/// One profile field: `value` is what the owner typed (local) or plain text (remote),
+/// `value_html` the rendered, safe HTML.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ProfileField {
+    pub name: String,
+    pub value: String,
+    pub value_html: String,
+    pub verified_at: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Account {
+    pub id: AccountId,
+    pub username: String,
+    pub domain: Option<String>,
+    pub display_name: String,
+    pub note: String,
+    pub note_source: String,
+    pub fields: Json<Vec<ProfileField>>,
+    pub uri: String,
+    pub url: Option<String>,
+    pub actor_type: String,
+    pub locked: bool,
+    pub discoverable: Option<bool>,
+    pub inbox_url: Option<String>,
+    pub shared_inbox_url: Option<String>,
+    pub avatar_remote_url: Option<String>,
+    pub header_remote_url: Option<String>,
+    pub moved_to_account_id: Option<AccountId>,
+    pub memorial: bool,
+    pub suspended_at: Option<OffsetDateTime>,
+    pub statuses_count: i64,
+    pub followers_count: i64,
+    pub following_count: i64,
+    pub last_status_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl Account {
+    pub fn is_local(&self) -> bool {
+        self.domain.is_none()
+    }
+
+    pub fn is_bot(&self) -> bool {
+        matches!(self.actor_type.as_str(), "Service" | "Application")
+    }
+
+    /// `username` for local accounts, `username@domain` for remote ones (Mastodon's `acct`).
+    pub fn acct(&self) -> String {
+        match &self.domain {
+            Some(d) => format!("{}@{}", self.username, d),
+            None => self.username.clone(),
+        }
+    }
+
+    /// The name to show: the display name, or the username when it is empty.
+    pub fn shown_name(&self) -> &str {
+        if self.display_name.trim().is_empty() {
+            &self.username
+        } else {
+            &self.display_name
+        }
+    }
+}
+
+pub const COLUMNS: &str = "a.id, a.username, a.domain, a.display_name, a.note, a.note_source, a.fields, \
+    a.uri, a.url, a.actor_type, a.locked, a.discoverable, a.inbox_url, a.shared_inbox_url, \
+    a.avatar_remote_url, a.header_remote_url, a.moved_to_account_id, a.memorial, a.suspended_at, \
+    a.statuses_count, a.followers_count, a.following_count, a.last_status_at, a.created_at, a.updated_at";
+
+pub struct NewLocalAccount<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub uri: &'a str,
+    pub url: &'a str,
+    pub inbox_url: &'a str,
+    pub outbox_url: &'a str,
+    pub shared_inbox_url: &'a str,
+    pub followers_url: &'a str,
+    pub following_url: &'a str,
+    pub featured_url: &'a str,
+    pub public_key_pem: &'a str,
+    pub private_key_pem: &'a str,
+    pub public_key_id: &'a str,
+}
+
+pub async fn insert_local(
+    db: impl Executor<'_>,
+    a: &NewLocalAccount<'_>,
+) -> sqlx::Result<AccountId> {
+    sqlx::query_scalar(
+        "INSERT INTO accounts (username, display_name, uri, url, inbox_url, outbox_url, shared_inbox_url, \
+         followers_url, following_url, featured_url, public_key_pem, private_key_pem, public_key_id, discoverable) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, true) RETURNING id",
+    )
+    .bind(a.username)
+    .bind(a.display_name)
+    .bind(a.uri)
+    .bind(a.url)
+    .bind(a.inbox_url)
+    .bind(a.outbox_url)
+    .bind(a.shared_inbox_url)
+    .bind(a.followers_url)
+    .bind(a.following_url)
+    .bind(a.featured_url)
+    .bind(a.public_key_pem)
+    .bind(a.private_key_pem)
+    .bind(a.public_key_id)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn find(db: impl Executor<'_>, id: AccountId) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts a WHERE a.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn find_many(db: impl Executor<'_>, ids: &[AccountId]) -> sqlx::Result<Vec<Account>> {
+    let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts a WHERE a.id = ANY($1)"
+    )))
+    .bind(raw)
+    .fetch_all(db)
+    .await
+}
+
+/// A local account by username, case-insensitively.
+pub async fn find_local(db: impl Executor<'_>, username: &str) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts a WHERE lower(a.username) = lower($1) AND a.domain IS NULL"
+    )))
+    .bind(username)
+    .fetch_optional(db)
+    .await
+}
+
+/// Accounts by (username, domain) pairs, case-insensitively; `None` domain is local.
+pub async fn find_by_handles(
+    db: impl Executor<'_>,
+    handles: &[(String, Option<String>)],
+) -> sqlx::Result<Vec<Account>> {
+    let usernames: Vec<String> = handles.iter().map(|(u, _)| u.to_lowercase()).collect();
+    let domains: Vec<String> = handles
+        .iter()
+        .map(|(_, d)| d.clone().unwrap_or_default().to_lowercase())
+        .collect();
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts a \
+         JOIN unnest($1::text[], $2::text[]) AS h(username, domain) \
+           ON lower(a.username) = h.username AND coalesce(lower(a.domain), '') = h.domain"
+    )))
+    .bind(usernames)
+    .bind(domains)
+    .fetch_all(db)
+    .await
+}
+
+/// Whether a local username is taken now or was ever used.
+pub async fn local_username_unavailable(
+    db: impl Executor<'_>,
+    username: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM accounts WHERE lower(username) = lower($1) AND domain IS NULL) \
+             OR EXISTS (SELECT 1 FROM reserved_usernames WHERE username = lower($1))",
+    )
+    .bind(username)
+    .fetch_one(db)
+    .await
+}
+
+pub struct ProfileUpdate<'a> {
+    pub display_name: &'a str,
+    pub note: &'a str,
+    pub note_source: &'a str,
+    pub fields: &'a [ProfileField],
+    pub locked: bool,
+    pub bot: bool,
+}
+
+pub async fn update_profile(
+    db: impl Executor<'_>,
+    id: AccountId,
+    p: &ProfileUpdate<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE accounts SET display_name = $2, note = $3, note_source = $4, fields = $5, locked = $6, \
+         actor_type = CASE WHEN $7 THEN 'Service' ELSE 'Person' END, updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(p.display_name)
+    .bind(p.note)
+    .bind(p.note_source)
+    .bind(Json(p.fields))
+    .bind(p.locked)
+    .bind(p.bot)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Adds `delta` to the statuses counter and, for new posts, records when.
+pub async fn add_statuses_count(
+    db: impl Executor<'_>,
+    id: AccountId,
+    delta: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE accounts SET statuses_count = greatest(statuses_count + $2, 0), \
+         last_status_at = CASE WHEN $2 > 0 THEN now() ELSE last_status_at END WHERE id = $1",
+    )
+    .bind(id)
+    .bind(delta)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Adjusts both follow counters after a follow (+1) or unfollow (-1).
+pub async fn add_follow_counts(
+    db: impl Executor<'_>,
+    follower: AccountId,
+    followee: AccountId,
+    delta: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE accounts SET \
+           following_count = CASE WHEN id = $1 THEN greatest(following_count + $3, 0) ELSE following_count END, \
+           followers_count = CASE WHEN id = $2 THEN greatest(followers_count + $3, 0) ELSE followers_count END \
+         WHERE id IN ($1, $2)",
+    )
+    .bind(follower)
+    .bind(followee)
+    .bind(delta)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn count_local(db: impl Executor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM accounts a JOIN users u ON u.account_id = a.id \
+         WHERE a.domain IS NULL AND a.suspended_at IS NULL AND u.confirmed_at IS NOT NULL",
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Newest local accounts people can discover (for empty-state suggestions).
+pub async fn recent_local(db: impl Executor<'_>, limit: i64) -> sqlx::Result<Vec<Account>> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts a JOIN users u ON u.account_id = a.id \
+         WHERE a.domain IS NULL AND a.suspended_at IS NULL AND u.confirmed_at IS NOT NULL \
+         ORDER BY a.id DESC LIMIT $1"
+    )))
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

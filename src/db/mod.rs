@@ -1,0 +1,95 @@
+//! The only SQL in Starling. One file per table group; functions take any executor
+//! (pool, connection or transaction) so services decide the transaction boundaries.
+
+pub mod accounts;
+pub mod favourites;
+pub mod follows;
+pub mod instance;
+pub mod markers;
+pub mod notifications;
+pub mod sessions;
+pub mod statuses;
+pub mod tags;
+pub mod users;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, PgPool};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use sqlx::PgExecutor as Executor;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Creates the database named in `url` if it does not exist yet, by connecting to the
+/// server's `postgres` maintenance database.
+pub async fn create_database_if_missing(url: &str) -> Result<(), sqlx::Error> {
+    let options = PgConnectOptions::from_str(url)?;
+    let name = options.get_database().unwrap_or("postgres").to_string();
+    let maintenance = options.clone().database("postgres");
+    let mut conn = maintenance.connect().await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        // Two processes may race to create it; the loser sees "already exists".
+        if let Err(e) = sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {quoted}")))
+            .execute(&mut conn)
+            .await
+        {
+            let duplicate = e
+                .as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "42P04");
+            if !duplicate {
+                return Err(e);
+            }
+        }
+        tracing::info!(database = %name, "created database");
+    }
+    conn.close().await?;
+    Ok(())
+}
+
+/// Drops a database (tests and benchmarks clean up after themselves with this).
+pub async fn drop_database(url: &str) -> Result<(), sqlx::Error> {
+    let options = PgConnectOptions::from_str(url)?;
+    let name = options.get_database().unwrap_or("postgres").to_string();
+    let mut conn = options.database("postgres").connect().await?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    sqlx::query(AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await?;
+    conn.close().await?;
+    Ok(())
+}
+
+pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    let options = PgConnectOptions::from_str(url)?;
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(0)
+        .idle_timeout(Some(Duration::from_secs(300)))
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+}
+
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    MIGRATOR.run(pool).await
+}
+
+/// Whether an error is a unique violation of the named constraint or index.
+pub fn is_unique_violation(e: &sqlx::Error, constraint: &str) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.code().as_deref() == Some("23505") && d.constraint() == Some(constraint))
+}
+
+pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+}

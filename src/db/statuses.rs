@@ -1,0 +1,465 @@
+//! Statuses (posts and boosts), their mentions, edit history and tombstones.
+
+use super::Executor;
+use crate::id::{AccountId, StatusId, TagId};
+use sqlx::AssertSqlSafe;
+use std::fmt;
+use std::str::FromStr;
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Visibility {
+    Public,
+    Unlisted,
+    Private,
+    Direct,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Unlisted => "unlisted",
+            Visibility::Private => "private",
+            Visibility::Direct => "direct",
+        }
+    }
+
+    /// Whether others may boost a status of this visibility.
+    pub fn is_boostable(self) -> bool {
+        matches!(self, Visibility::Public | Visibility::Unlisted)
+    }
+}
+
+impl fmt::Display for Visibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Visibility {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Visibility, ()> {
+        match s {
+            "public" => Ok(Visibility::Public),
+            "unlisted" => Ok(Visibility::Unlisted),
+            "private" => Ok(Visibility::Private),
+            "direct" => Ok(Visibility::Direct),
+            _ => Err(()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Status {
+    pub id: StatusId,
+    pub uri: String,
+    pub url: Option<String>,
+    pub account_id: AccountId,
+    pub in_reply_to_id: Option<StatusId>,
+    pub in_reply_to_account_id: Option<AccountId>,
+    pub reblog_of_id: Option<StatusId>,
+    pub text: String,
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    visibility: String,
+    pub language: Option<String>,
+    pub local: bool,
+    pub replies_count: i64,
+    pub reblogs_count: i64,
+    pub favourites_count: i64,
+    pub created_at: OffsetDateTime,
+    pub edited_at: Option<OffsetDateTime>,
+}
+
+impl Status {
+    pub fn visibility(&self) -> Visibility {
+        self.visibility.parse().unwrap_or(Visibility::Direct)
+    }
+}
+
+const COLUMNS: &str = "s.id, s.uri, s.url, s.account_id, s.in_reply_to_id, s.in_reply_to_account_id, \
+    s.reblog_of_id, s.text, s.content, s.spoiler_text, s.sensitive, s.visibility, s.language, s.local, \
+    s.replies_count, s.reblogs_count, s.favourites_count, s.created_at, s.edited_at";
+
+/// SQL condition: the status `s` may be seen by the account in parameter `$n`
+/// (NULL for a logged-out visitor). Public and unlisted are visible to all; followers-only
+/// to the author, followers and mentioned accounts; direct to the author and mentioned
+/// accounts. An author who blocked the viewer hides everything from them.
+pub fn visible_to(n: usize) -> String {
+    format!(
+        "(s.account_id = ${n} OR (\
+            (s.visibility IN ('public', 'unlisted') \
+             OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ${n} AND f.target_account_id = s.account_id)) \
+             OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = ${n})) \
+            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = s.account_id AND b.target_account_id = ${n})))"
+    )
+}
+
+/// Where a page of a timeline starts and ends (Mastodon's max_id / since_id / min_id).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page {
+    pub max_id: Option<i64>,
+    pub since_id: Option<i64>,
+    pub min_id: Option<i64>,
+    pub limit: i64,
+}
+
+impl Page {
+    pub fn older_than(max_id: Option<i64>, limit: i64) -> Page {
+        Page {
+            max_id,
+            limit,
+            ..Page::default()
+        }
+    }
+
+    fn lower(&self) -> Option<i64> {
+        self.min_id.or(self.since_id)
+    }
+
+    /// `min_id` pages forward from the given id (oldest first, then reversed).
+    fn ascending(&self) -> bool {
+        self.min_id.is_some()
+    }
+}
+
+/// Runs a timeline query over `statuses s` with `filter` (which may use $1 = viewer)
+/// and returns ids newest first.
+async fn page_ids(
+    db: impl Executor<'_>,
+    filter: &str,
+    viewer: Option<AccountId>,
+    page: Page,
+) -> sqlx::Result<Vec<StatusId>> {
+    let order = if page.ascending() { "ASC" } else { "DESC" };
+    let sql = format!(
+        "SELECT s.id FROM statuses s WHERE {filter} AND {visible} \
+         AND ($2::bigint IS NULL OR s.id < $2) AND ($3::bigint IS NULL OR s.id > $3) \
+         ORDER BY s.id {order} LIMIT $4",
+        visible = visible_to(1)
+    );
+    let mut ids: Vec<StatusId> = sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(viewer)
+        .bind(page.max_id)
+        .bind(page.lower())
+        .bind(page.limit)
+        .fetch_all(db)
+        .await?;
+    if page.ascending() {
+        ids.reverse();
+    }
+    Ok(ids)
+}
+
+/// Own statuses and those of followed accounts; replies only when they answer the
+/// viewer, the author themself or someone the viewer follows.
+pub async fn home_ids(
+    db: impl Executor<'_>,
+    viewer: AccountId,
+    page: Page,
+) -> sqlx::Result<Vec<StatusId>> {
+    let filter = "(s.account_id = $1 OR (s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1) \
+        AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id IN (s.account_id, $1) \
+             OR s.in_reply_to_account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1)) \
+        AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM follows sf WHERE sf.account_id = $1 AND sf.target_account_id = s.account_id AND sf.show_reblogs))))";
+    page_ids(db, filter, Some(viewer), page).await
+}
+
+/// Public, original posts; `local_only` keeps those written here.
+pub async fn public_ids(
+    db: impl Executor<'_>,
+    viewer: Option<AccountId>,
+    local_only: bool,
+    page: Page,
+) -> sqlx::Result<Vec<StatusId>> {
+    let filter = if local_only {
+        "s.local AND s.visibility = 'public' AND s.reblog_of_id IS NULL"
+    } else {
+        "s.visibility = 'public' AND s.reblog_of_id IS NULL"
+    };
+    page_ids(db, filter, viewer, page).await
+}
+
+/// An account's statuses as the viewer may see them; without replies unless asked
+/// (a reply to oneself counts as a post, as on Mastodon).
+pub async fn account_ids(
+    db: impl Executor<'_>,
+    account: AccountId,
+    viewer: Option<AccountId>,
+    with_replies: bool,
+    page: Page,
+) -> sqlx::Result<Vec<StatusId>> {
+    let filter = if with_replies {
+        format!("s.account_id = {}", account.0)
+    } else {
+        format!(
+            "s.account_id = {} AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)",
+            account.0
+        )
+    };
+    page_ids(db, &filter, viewer, page).await
+}
+
+pub async fn tag_ids(
+    db: impl Executor<'_>,
+    tag: TagId,
+    viewer: Option<AccountId>,
+    page: Page,
+) -> sqlx::Result<Vec<StatusId>> {
+    let filter = format!(
+        "s.visibility = 'public' AND s.reblog_of_id IS NULL \
+         AND EXISTS (SELECT 1 FROM statuses_tags st WHERE st.status_id = s.id AND st.tag_id = {})",
+        tag.0
+    );
+    page_ids(db, &filter, viewer, page).await
+}
+
+/// The statuses a status replies to, oldest first, that the viewer may see.
+pub async fn ancestor_ids(
+    db: impl Executor<'_>,
+    id: StatusId,
+    viewer: Option<AccountId>,
+) -> sqlx::Result<Vec<StatusId>> {
+    let sql = format!(
+        "WITH RECURSIVE up(id, parent, depth) AS ( \
+            SELECT id, in_reply_to_id, 0 FROM statuses WHERE id = $2 \
+            UNION ALL SELECT p.id, p.in_reply_to_id, up.depth + 1 FROM statuses p JOIN up ON p.id = up.parent WHERE up.depth < 100) \
+         SELECT s.id FROM up JOIN statuses s ON s.id = up.id WHERE up.depth > 0 AND {} ORDER BY up.depth DESC",
+        visible_to(1)
+    );
+    sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(viewer)
+        .bind(id)
+        .fetch_all(db)
+        .await
+}
+
+/// Replies to a status and their replies, depth first in time order, that the viewer
+/// may see; each with its depth below the status (1 = direct reply).
+pub async fn descendant_ids(
+    db: impl Executor<'_>,
+    id: StatusId,
+    viewer: Option<AccountId>,
+) -> sqlx::Result<Vec<(StatusId, i32)>> {
+    let sql = format!(
+        "WITH RECURSIVE down(id, depth, path) AS ( \
+            SELECT id, 1, ARRAY[id] FROM statuses WHERE in_reply_to_id = $2 \
+            UNION ALL SELECT c.id, down.depth + 1, down.path || c.id FROM statuses c JOIN down ON c.in_reply_to_id = down.id \
+              WHERE down.depth < 100) \
+         SELECT s.id, down.depth FROM down JOIN statuses s ON s.id = down.id WHERE {} ORDER BY down.path LIMIT 1000",
+        visible_to(1)
+    );
+    sqlx::query_as(AssertSqlSafe(sql))
+        .bind(viewer)
+        .bind(id)
+        .fetch_all(db)
+        .await
+}
+
+/// A status if the viewer may see it.
+pub async fn find_visible(
+    db: impl Executor<'_>,
+    id: StatusId,
+    viewer: Option<AccountId>,
+) -> sqlx::Result<Option<Status>> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM statuses s WHERE s.id = $2 AND {}",
+        visible_to(1)
+    )))
+    .bind(viewer)
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn find(db: impl Executor<'_>, id: StatusId) -> sqlx::Result<Option<Status>> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM statuses s WHERE s.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn find_many(db: impl Executor<'_>, ids: &[StatusId]) -> sqlx::Result<Vec<Status>> {
+    let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM statuses s WHERE s.id = ANY($1)"
+    )))
+    .bind(raw)
+    .fetch_all(db)
+    .await
+}
+
+/// A fresh id from the same generator as the column default, so the URI can be built
+/// before the insert.
+pub async fn next_id(db: impl Executor<'_>) -> sqlx::Result<StatusId> {
+    sqlx::query_scalar("SELECT timestamp_id('statuses')")
+        .fetch_one(db)
+        .await
+}
+
+pub struct NewStatus<'a> {
+    pub id: StatusId,
+    pub uri: &'a str,
+    pub url: Option<&'a str>,
+    pub account_id: AccountId,
+    pub in_reply_to_id: Option<StatusId>,
+    pub in_reply_to_account_id: Option<AccountId>,
+    pub reblog_of_id: Option<StatusId>,
+    pub text: &'a str,
+    pub content: &'a str,
+    pub spoiler_text: &'a str,
+    pub sensitive: bool,
+    pub visibility: Visibility,
+    pub language: Option<&'a str>,
+    pub local: bool,
+}
+
+pub async fn insert(db: impl Executor<'_>, s: &NewStatus<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO statuses (id, uri, url, account_id, in_reply_to_id, in_reply_to_account_id, reblog_of_id, \
+         text, content, spoiler_text, sensitive, visibility, language, local) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(s.id)
+    .bind(s.uri)
+    .bind(s.url)
+    .bind(s.account_id)
+    .bind(s.in_reply_to_id)
+    .bind(s.in_reply_to_account_id)
+    .bind(s.reblog_of_id)
+    .bind(s.text)
+    .bind(s.content)
+    .bind(s.spoiler_text)
+    .bind(s.sensitive)
+    .bind(s.visibility.as_str())
+    .bind(s.language)
+    .bind(s.local)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Deletes a status (its boosts, mentions, tags and notifications cascade) and leaves a
+/// tombstone for its URI.
+pub async fn delete_with_tombstone(
+    db: &mut sqlx::PgConnection,
+    status: &Status,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO tombstones (uri, account_id) VALUES ($1, $2) ON CONFLICT (uri) DO NOTHING",
+    )
+    .bind(&status.uri)
+    .bind(status.account_id)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query("DELETE FROM statuses WHERE id = $1")
+        .bind(status.id)
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}
+
+pub async fn is_tombstoned(db: impl Executor<'_>, uri: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tombstones WHERE uri = $1)")
+        .bind(uri)
+        .fetch_one(db)
+        .await
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Counter {
+    Replies,
+    Reblogs,
+    Favourites,
+}
+
+pub async fn add_to_counter(
+    db: impl Executor<'_>,
+    id: StatusId,
+    counter: Counter,
+    delta: i64,
+) -> sqlx::Result<()> {
+    let column = match counter {
+        Counter::Replies => "replies_count",
+        Counter::Reblogs => "reblogs_count",
+        Counter::Favourites => "favourites_count",
+    };
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE statuses SET {column} = greatest({column} + $2, 0) WHERE id = $1"
+    )))
+    .bind(id)
+    .bind(delta)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// The boost of `status` by `account`, if any.
+pub async fn find_reblog(
+    db: impl Executor<'_>,
+    account: AccountId,
+    status: StatusId,
+) -> sqlx::Result<Option<Status>> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM statuses s WHERE s.account_id = $1 AND s.reblog_of_id = $2"
+    )))
+    .bind(account)
+    .bind(status)
+    .fetch_optional(db)
+    .await
+}
+
+/// Which of `ids` the account has boosted.
+pub async fn reblogged_among(
+    db: impl Executor<'_>,
+    account: AccountId,
+    ids: &[StatusId],
+) -> sqlx::Result<Vec<StatusId>> {
+    let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    sqlx::query_scalar(
+        "SELECT reblog_of_id FROM statuses WHERE account_id = $1 AND reblog_of_id = ANY($2)",
+    )
+    .bind(account)
+    .bind(raw)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn insert_mention(
+    db: impl Executor<'_>,
+    status: StatusId,
+    account: AccountId,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO mentions (status_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(status)
+    .bind(account)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// (status, mentioned account) pairs for a set of statuses.
+pub async fn mentions_of(
+    db: impl Executor<'_>,
+    ids: &[StatusId],
+) -> sqlx::Result<Vec<(StatusId, AccountId)>> {
+    let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    sqlx::query_as(
+        "SELECT status_id, account_id FROM mentions WHERE status_id = ANY($1) ORDER BY id",
+    )
+    .bind(raw)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn count_local(db: impl Executor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM statuses WHERE local AND reblog_of_id IS NULL")
+        .fetch_one(db)
+        .await
+}

@@ -1,0 +1,65 @@
+//! Starling: a Mastodon-compatible federated microblogging server in one binary.
+//! `build` turns a configuration into a running-ready `App`; `main.rs` and the tests
+//! both go through it.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod id;
+pub mod mail;
+pub mod service;
+pub mod state;
+pub mod text;
+pub mod urls;
+pub mod web;
+
+use std::sync::Arc;
+
+use config::Config;
+use state::AppState;
+
+/// A configured server: its state and its router.
+pub struct App {
+    pub state: AppState,
+    pub router: axum::Router,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Connects to the database (creating it if missing), applies migrations and builds
+/// the application state and router.
+pub async fn build(config: Config) -> Result<App, BuildError> {
+    let state = connect(config).await?;
+    let router = http::router(state.clone());
+    Ok(App { state, router })
+}
+
+/// The state alone, for commands that serve no HTTP (admin, worker).
+pub async fn connect(config: Config) -> Result<AppState, BuildError> {
+    let urls = urls::Urls::new(&config.instance.url).map_err(BuildError::Config)?;
+    let mailer = mail::Mailer::new(
+        &config.mail.smtp_url,
+        &config.mail.from,
+        &config.storage.data_dir,
+    )
+    .map_err(BuildError::Config)?;
+    db::create_database_if_missing(&config.database.url).await?;
+    let pool = db::connect(&config.database.url, config.database.max_connections).await?;
+    db::migrate(&pool).await?;
+    Ok(AppState {
+        db: pool,
+        urls,
+        mailer,
+        assets: Arc::new(web::assets::Assets::new()),
+        config: Arc::new(config),
+    })
+}

@@ -1,0 +1,118 @@
+//! Following and unfollowing; requests to follow locked accounts.
+
+use crate::db;
+use crate::db::accounts::Account;
+use crate::db::follows::Relationship;
+use crate::error::{AppError, AppResult};
+use crate::service::notifications::{self, Kind};
+use crate::state::AppState;
+
+/// Follows `target`, or asks to when the account is locked. Idempotent.
+pub async fn follow(
+    state: &AppState,
+    actor: &Account,
+    target: &Account,
+) -> AppResult<Relationship> {
+    if actor.id == target.id {
+        return Err(AppError::invalid("You cannot follow yourself"));
+    }
+    if target.suspended_at.is_some() {
+        return Err(AppError::not_found());
+    }
+    let rel = db::follows::relationship(&state.db, actor.id, target.id).await?;
+    if rel.blocked_by || rel.blocking {
+        return Err(AppError::forbidden());
+    }
+    if !target.is_local() {
+        // Remote follows need a Follow activity delivered; that arrives with federation.
+        return Err(AppError::invalid(
+            "Following accounts on other servers is not available yet",
+        ));
+    }
+    if rel.following || rel.requested {
+        return Ok(rel);
+    }
+    let mut tx = state.db.begin().await?;
+    if target.locked {
+        if db::follows::insert_request(&mut *tx, actor.id, target.id, None).await? {
+            notifications::notify(&mut tx, target, actor.id, Kind::FollowRequest, None).await?;
+        }
+    } else if db::follows::insert_follow(&mut *tx, actor.id, target.id, None).await? {
+        db::accounts::add_follow_counts(&mut *tx, actor.id, target.id, 1).await?;
+        notifications::notify(&mut tx, target, actor.id, Kind::Follow, None).await?;
+    }
+    tx.commit().await?;
+    Ok(db::follows::relationship(&state.db, actor.id, target.id).await?)
+}
+
+/// Stops following `target`, or withdraws a pending request. Idempotent.
+pub async fn unfollow(
+    state: &AppState,
+    actor: &Account,
+    target: &Account,
+) -> AppResult<Relationship> {
+    let mut tx = state.db.begin().await?;
+    if db::follows::delete_follow(&mut *tx, actor.id, target.id).await? {
+        db::accounts::add_follow_counts(&mut *tx, actor.id, target.id, -1).await?;
+        db::notifications::delete_matching(
+            &mut *tx,
+            target.id,
+            actor.id,
+            Kind::Follow.as_str(),
+            None,
+        )
+        .await?;
+    }
+    if db::follows::delete_request(&mut *tx, actor.id, target.id).await? {
+        db::notifications::delete_matching(
+            &mut *tx,
+            target.id,
+            actor.id,
+            Kind::FollowRequest.as_str(),
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(db::follows::relationship(&state.db, actor.id, target.id).await?)
+}
+
+/// Accepts a pending request from `requester` to follow `owner`.
+pub async fn authorize(state: &AppState, owner: &Account, requester: &Account) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    if !db::follows::delete_request(&mut *tx, requester.id, owner.id).await? {
+        return Err(AppError::not_found());
+    }
+    db::notifications::delete_matching(
+        &mut *tx,
+        owner.id,
+        requester.id,
+        Kind::FollowRequest.as_str(),
+        None,
+    )
+    .await?;
+    if db::follows::insert_follow(&mut *tx, requester.id, owner.id, None).await? {
+        db::accounts::add_follow_counts(&mut *tx, requester.id, owner.id, 1).await?;
+        notifications::notify(&mut tx, owner, requester.id, Kind::Follow, None).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Declines a pending request.
+pub async fn reject(state: &AppState, owner: &Account, requester: &Account) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    if !db::follows::delete_request(&mut *tx, requester.id, owner.id).await? {
+        return Err(AppError::not_found());
+    }
+    db::notifications::delete_matching(
+        &mut *tx,
+        owner.id,
+        requester.id,
+        Kind::FollowRequest.as_str(),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! Notifications: creating them for local recipients, listing, unread counts.
+
+use crate::db;
+use crate::db::accounts::Account;
+use crate::db::notifications::Notification;
+use crate::db::users::User;
+use crate::error::AppResult;
+use crate::id::{AccountId, StatusId};
+use crate::service::timelines::{self, StatusDetail};
+use crate::state::AppState;
+use sqlx::PgConnection;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Mention,
+    Reblog,
+    Favourite,
+    Follow,
+    FollowRequest,
+}
+
+impl Kind {
+    /// Mastodon's notification type names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Mention => "mention",
+            Kind::Reblog => "reblog",
+            Kind::Favourite => "favourite",
+            Kind::Follow => "follow",
+            Kind::FollowRequest => "follow_request",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        [
+            Kind::Mention,
+            Kind::Reblog,
+            Kind::Favourite,
+            Kind::Follow,
+            Kind::FollowRequest,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// Records a notification for a local recipient; remote accounts get none here.
+pub async fn notify(
+    tx: &mut PgConnection,
+    recipient: &Account,
+    from: AccountId,
+    kind: Kind,
+    status: Option<StatusId>,
+) -> AppResult<()> {
+    if !recipient.is_local() || recipient.id == from {
+        return Ok(());
+    }
+    let blocked: bool = db::follows::relationship(&mut *tx, recipient.id, from)
+        .await?
+        .blocking;
+    if blocked {
+        return Ok(());
+    }
+    db::notifications::insert(&mut *tx, recipient.id, from, kind.as_str(), status).await?;
+    Ok(())
+}
+
+pub struct NotificationDetail {
+    pub notification: Notification,
+    pub from: Account,
+    pub status: Option<StatusDetail>,
+    pub unread: bool,
+}
+
+impl NotificationDetail {
+    pub fn kind(&self) -> Option<Kind> {
+        Kind::parse(&self.notification.kind)
+    }
+}
+
+/// A page of notifications with their accounts and statuses loaded in a few queries.
+pub async fn page(
+    state: &AppState,
+    user: &User,
+    viewer: &Account,
+    types: Option<&[String]>,
+    max_id: Option<i64>,
+    limit: i64,
+) -> AppResult<Vec<NotificationDetail>> {
+    let rows = db::notifications::list(&state.db, viewer.id, types, max_id, limit).await?;
+    let last_read = db::markers::last_read(&state.db, user.id, "notifications").await?;
+    let account_ids: Vec<AccountId> = rows.iter().map(|n| n.from_account_id).collect();
+    let accounts: HashMap<AccountId, Account> = db::accounts::find_many(&state.db, &account_ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let status_ids: Vec<StatusId> = rows.iter().filter_map(|n| n.status_id).collect();
+    let statuses: HashMap<StatusId, StatusDetail> =
+        timelines::details(state, &status_ids, Some(viewer.id))
+            .await?
+            .into_iter()
+            .map(|d| (d.status.id, d))
+            .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for n in rows {
+        let Some(from) = accounts.get(&n.from_account_id).cloned() else {
+            continue;
+        };
+        let status = n.status_id.and_then(|id| statuses.get(&id).cloned());
+        if n.status_id.is_some() && status.is_none() {
+            continue; // the status is gone or no longer visible
+        }
+        out.push(NotificationDetail {
+            unread: n.id.0 > last_read,
+            notification: n,
+            from,
+            status,
+        });
+    }
+    Ok(out)
+}
+
+pub async fn unread_count(state: &AppState, user: &User) -> AppResult<i64> {
+    let last_read = db::markers::last_read(&state.db, user.id, "notifications").await?;
+    Ok(db::notifications::count_newer_than(&state.db, user.account_id, last_read).await?)
+}
+
+/// Marks everything up to the newest notification as read.
+pub async fn mark_all_read(state: &AppState, user: &User) -> AppResult<()> {
+    if let Some(newest) = db::notifications::newest_id(&state.db, user.account_id).await? {
+        db::markers::advance(&state.db, user.id, "notifications", newest).await?;
+    }
+    Ok(())
+}

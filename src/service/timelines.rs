@@ -1,0 +1,205 @@
+//! Timelines and threads: pages of status ids, then every status with what is needed
+//! to show it (author, boosted original, reply target, mentions, tags, the viewer's own
+//! favourite/boost state), loaded in a fixed number of queries per page.
+
+use crate::db;
+use crate::db::accounts::Account;
+use crate::db::statuses::{Page, Status};
+use crate::error::{AppError, AppResult};
+use crate::id::{AccountId, StatusId, TagId};
+use crate::state::AppState;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone)]
+pub struct StatusDetail {
+    pub status: Status,
+    pub account: Account,
+    /// For a boost: the boosted status (with its own author and flags).
+    pub reblog: Option<Box<StatusDetail>>,
+    pub in_reply_to_account: Option<Account>,
+    pub mentions: Vec<Account>,
+    pub tags: Vec<(TagId, String)>,
+    pub favourited: bool,
+    pub reblogged: bool,
+}
+
+impl StatusDetail {
+    /// The status whose content is shown: the original for a boost.
+    pub fn shown(&self) -> &StatusDetail {
+        self.reblog.as_deref().unwrap_or(self)
+    }
+}
+
+/// Loads statuses with their details, in the order of `ids`; missing ones are skipped.
+pub async fn details(
+    state: &AppState,
+    ids: &[StatusId],
+    viewer: Option<AccountId>,
+) -> AppResult<Vec<StatusDetail>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let db = &state.db;
+    let mut statuses: HashMap<StatusId, Status> = db::statuses::find_many(db, ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let originals: Vec<StatusId> = statuses
+        .values()
+        .filter_map(|s| s.reblog_of_id)
+        .filter(|id| !statuses.contains_key(id))
+        .collect();
+    for s in db::statuses::find_many(db, &originals).await? {
+        statuses.insert(s.id, s);
+    }
+    let all_ids: Vec<StatusId> = statuses.keys().copied().collect();
+    let mentions = db::statuses::mentions_of(db, &all_ids).await?;
+    let mut account_ids: HashSet<AccountId> = statuses.values().map(|s| s.account_id).collect();
+    account_ids.extend(statuses.values().filter_map(|s| s.in_reply_to_account_id));
+    account_ids.extend(mentions.iter().map(|(_, a)| *a));
+    let account_ids: Vec<AccountId> = account_ids.into_iter().collect();
+    let accounts: HashMap<AccountId, Account> = db::accounts::find_many(db, &account_ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let mut tags: HashMap<StatusId, Vec<(TagId, String)>> = HashMap::new();
+    for (status, tag, name) in db::tags::of_statuses(db, &all_ids).await? {
+        tags.entry(status).or_default().push((tag, name));
+    }
+    let (favourited, reblogged): (HashSet<StatusId>, HashSet<StatusId>) = match viewer {
+        Some(v) => (
+            db::favourites::favourited_among(db, v, &all_ids)
+                .await?
+                .into_iter()
+                .collect(),
+            db::statuses::reblogged_among(db, v, &all_ids)
+                .await?
+                .into_iter()
+                .collect(),
+        ),
+        None => (HashSet::new(), HashSet::new()),
+    };
+    let mut mentions_by_status: HashMap<StatusId, Vec<Account>> = HashMap::new();
+    for (status, account) in mentions {
+        if let Some(a) = accounts.get(&account) {
+            mentions_by_status
+                .entry(status)
+                .or_default()
+                .push(a.clone());
+        }
+    }
+    let build = |s: &Status| -> Option<StatusDetail> {
+        Some(StatusDetail {
+            account: accounts.get(&s.account_id)?.clone(),
+            reblog: None,
+            in_reply_to_account: s
+                .in_reply_to_account_id
+                .and_then(|a| accounts.get(&a).cloned()),
+            mentions: mentions_by_status.get(&s.id).cloned().unwrap_or_default(),
+            tags: tags.get(&s.id).cloned().unwrap_or_default(),
+            favourited: favourited.contains(&s.id),
+            reblogged: reblogged.contains(&s.id),
+            status: s.clone(),
+        })
+    };
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(s) = statuses.get(id) else { continue };
+        let Some(mut detail) = build(s) else { continue };
+        if let Some(original) = s.reblog_of_id {
+            match statuses.get(&original).and_then(|o| build(o)) {
+                Some(o) => detail.reblog = Some(Box::new(o)),
+                None => continue,
+            }
+        }
+        out.push(detail);
+    }
+    Ok(out)
+}
+
+pub async fn home(state: &AppState, viewer: &Account, page: Page) -> AppResult<Vec<StatusDetail>> {
+    let ids = db::statuses::home_ids(&state.db, viewer.id, page).await?;
+    details(state, &ids, Some(viewer.id)).await
+}
+
+pub async fn public(
+    state: &AppState,
+    viewer: Option<&Account>,
+    local_only: bool,
+    page: Page,
+) -> AppResult<Vec<StatusDetail>> {
+    let v = viewer.map(|a| a.id);
+    let ids = db::statuses::public_ids(&state.db, v, local_only, page).await?;
+    details(state, &ids, v).await
+}
+
+pub async fn account(
+    state: &AppState,
+    account: &Account,
+    viewer: Option<&Account>,
+    with_replies: bool,
+    page: Page,
+) -> AppResult<Vec<StatusDetail>> {
+    let v = viewer.map(|a| a.id);
+    let ids = db::statuses::account_ids(&state.db, account.id, v, with_replies, page).await?;
+    details(state, &ids, v).await
+}
+
+pub async fn tag(
+    state: &AppState,
+    name: &str,
+    viewer: Option<&Account>,
+    page: Page,
+) -> AppResult<Vec<StatusDetail>> {
+    let Some(tag) = db::tags::find(&state.db, name).await? else {
+        return Ok(Vec::new());
+    };
+    let v = viewer.map(|a| a.id);
+    let ids = db::statuses::tag_ids(&state.db, tag.id, v, page).await?;
+    details(state, &ids, v).await
+}
+
+pub struct Thread {
+    pub ancestors: Vec<StatusDetail>,
+    pub focus: StatusDetail,
+    /// Replies with their depth below the focused status (1 = direct reply).
+    pub descendants: Vec<(StatusDetail, i32)>,
+}
+
+/// A status with the conversation around it, as far as the viewer may see. A status
+/// the viewer may not see is "not found", exactly like one that does not exist.
+pub async fn thread(state: &AppState, id: StatusId, viewer: Option<&Account>) -> AppResult<Thread> {
+    let v = viewer.map(|a| a.id);
+    let status = db::statuses::find_visible(&state.db, id, v)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if status.reblog_of_id.is_some() {
+        return Err(AppError::not_found());
+    }
+    let ancestor_ids = db::statuses::ancestor_ids(&state.db, id, v).await?;
+    let descendant_rows = db::statuses::descendant_ids(&state.db, id, v).await?;
+    let mut all: Vec<StatusId> = ancestor_ids.clone();
+    all.push(id);
+    all.extend(descendant_rows.iter().map(|(d, _)| *d));
+    let mut loaded: HashMap<StatusId, StatusDetail> = details(state, &all, v)
+        .await?
+        .into_iter()
+        .map(|d| (d.status.id, d))
+        .collect();
+    let focus = loaded.remove(&id).ok_or_else(AppError::not_found)?;
+    let ancestors = ancestor_ids
+        .iter()
+        .filter_map(|a| loaded.remove(a))
+        .collect();
+    let descendants = descendant_rows
+        .iter()
+        .filter_map(|(d, depth)| loaded.remove(d).map(|x| (x, *depth)))
+        .collect();
+    Ok(Thread {
+        ancestors,
+        focus,
+        descendants,
+    })
+}

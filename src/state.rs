@@ -1,0 +1,17 @@
+//! Shared application state: cheap to clone, no globals.
+
+use crate::config::Config;
+use crate::mail::Mailer;
+use crate::urls::Urls;
+use crate::web::assets::Assets;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub config: Arc<Config>,
+    pub urls: Urls,
+    pub mailer: Mailer,
+    pub assets: Arc<Assets>,
+}

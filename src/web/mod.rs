@@ -1,0 +1,110 @@
+//! The server-rendered web UI. Handlers are thin: they read the request, call a
+//! service, and fill a page from `pages.rs` with views from `views.rs`.
+
+pub mod assets;
+pub mod auth;
+pub mod context;
+pub mod forms;
+pub mod notifications;
+pub mod pages;
+pub mod profile;
+pub mod public;
+pub mod settings;
+pub mod statuses;
+pub mod timelines;
+pub mod views;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::middleware;
+use axum::response::Response;
+use axum::routing::{get, post};
+
+use crate::error::{AppError, PageResult};
+use crate::state::AppState;
+use context::WebSession;
+use timelines::PageQuery;
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(public::landing))
+        .route("/about", get(public::about))
+        .route("/auth/sign_up", get(auth::sign_up_page))
+        .route("/auth", post(auth::sign_up))
+        .route("/auth/sign_in", get(auth::sign_in_page).post(auth::sign_in))
+        .route("/auth/sign_out", post(auth::sign_out))
+        .route(
+            "/auth/confirmation",
+            get(auth::confirm).post(auth::confirmation_resend),
+        )
+        .route("/auth/confirmation/new", get(auth::confirmation_new))
+        .route("/auth/password", post(auth::password_request))
+        .route("/auth/password/new", get(auth::password_new))
+        .route(
+            "/auth/password/edit",
+            get(auth::password_edit).post(auth::password_update),
+        )
+        .route("/home", get(timelines::home))
+        .route("/public/local", get(timelines::local))
+        .route("/tags/{name}", get(timelines::tag))
+        .route("/notifications", get(notifications::index))
+        .route("/follow_requests", get(notifications::follow_requests))
+        .route(
+            "/follow_requests/{id}/authorize",
+            post(notifications::authorize),
+        )
+        .route("/follow_requests/{id}/reject", post(notifications::reject))
+        .route("/compose", get(statuses::compose_page))
+        .route("/statuses", post(statuses::publish))
+        .route("/statuses/{id}/favourite", post(statuses::favourite))
+        .route("/statuses/{id}/unfavourite", post(statuses::unfavourite))
+        .route("/statuses/{id}/reblog", post(statuses::reblog))
+        .route("/statuses/{id}/unreblog", post(statuses::unreblog))
+        .route(
+            "/statuses/{id}/delete",
+            get(statuses::delete_page).post(statuses::delete),
+        )
+        .route("/accounts/{id}/follow", post(profile::follow))
+        .route("/accounts/{id}/unfollow", post(profile::unfollow))
+        .route(
+            "/settings/profile",
+            get(settings::profile_page).post(settings::update_profile),
+        )
+        .route(
+            "/settings/password",
+            get(settings::password_page).post(settings::update_password),
+        )
+        .route("/{handle}", get(profile_root))
+        .route("/{handle}/{rest}", get(profile_sub))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state, context::web_context))
+}
+
+/// `/@username`.
+async fn profile_root(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(handle): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> PageResult<Response> {
+    profile::show(&state, &session, &handle, false, &q).await
+}
+
+/// `/@username/with_replies`, `/followers`, `/following` and `/@username/<status id>`.
+async fn profile_sub(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path((handle, rest)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> PageResult<Response> {
+    match rest.as_str() {
+        "with_replies" => profile::show(&state, &session, &handle, true, &q).await,
+        "followers" => profile::follow_list(&state, &session, &handle, true, &q).await,
+        "following" => profile::follow_list(&state, &session, &handle, false, &q).await,
+        id => statuses::thread(&state, &session, &handle, id).await,
+    }
+}
+
+async fn not_found() -> PageResult<Response> {
+    Err(AppError::not_found().into())
+}
