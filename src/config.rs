@@ -6,7 +6,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct Config {
     pub instance: InstanceConfig,
@@ -57,7 +57,7 @@ pub struct StorageConfig {
     pub data_dir: PathBuf,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct FederationConfig {
     /// `host:port` entries on private addresses that outbound requests may reach.
@@ -73,20 +73,6 @@ pub struct RegistrationsConfig {
     pub reset_link_minutes: i64,
     /// Hours a confirmation link stays valid.
     pub confirmation_link_hours: i64,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            instance: InstanceConfig::default(),
-            http: HttpConfig::default(),
-            database: DatabaseConfig::default(),
-            mail: MailConfig::default(),
-            storage: StorageConfig::default(),
-            federation: FederationConfig::default(),
-            registrations: RegistrationsConfig::default(),
-        }
-    }
 }
 
 impl Default for InstanceConfig {
@@ -129,14 +115,6 @@ impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
             data_dir: PathBuf::from("./data"),
-        }
-    }
-}
-
-impl Default for FederationConfig {
-    fn default() -> Self {
-        FederationConfig {
-            allowed_private_hosts: Vec::new(),
         }
     }
 }

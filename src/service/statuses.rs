@@ -134,12 +134,13 @@ pub async fn post(state: &AppState, author: &Account, p: &NewPost) -> AppResult<
     if let Some(parent) = &parent {
         db::statuses::add_to_counter(&mut *tx, parent.id, Counter::Replies, 1).await?;
         // Replying notifies the author replied to, even when the reply does not name them.
-        if parent.account_id != author.id && !notified.contains(&parent.account_id) {
-            if let Some(parent_author) = db::accounts::find(&mut *tx, parent.account_id).await? {
-                db::statuses::insert_mention(&mut *tx, id, parent_author.id).await?;
-                notifications::notify(&mut tx, &parent_author, author.id, Kind::Mention, Some(id))
-                    .await?;
-            }
+        if parent.account_id != author.id
+            && !notified.contains(&parent.account_id)
+            && let Some(parent_author) = db::accounts::find(&mut *tx, parent.account_id).await?
+        {
+            db::statuses::insert_mention(&mut *tx, id, parent_author.id).await?;
+            notifications::notify(&mut tx, &parent_author, author.id, Kind::Mention, Some(id))
+                .await?;
         }
     }
     db::accounts::add_statuses_count(&mut *tx, author.id, 1).await?;

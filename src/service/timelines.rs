@@ -109,7 +109,7 @@ pub async fn details(
         let Some(s) = statuses.get(id) else { continue };
         let Some(mut detail) = build(s) else { continue };
         if let Some(original) = s.reblog_of_id {
-            match statuses.get(&original).and_then(|o| build(o)) {
+            match statuses.get(&original).and_then(&build) {
                 Some(o) => detail.reblog = Some(Box::new(o)),
                 None => continue,
             }

@@ -302,7 +302,7 @@ pub async fn password_edit(
 ) -> PageResult<Response> {
     let token = q.reset_password_token.unwrap_or_default();
     if !registration::reset_token_valid(&state, &token).await? {
-        return Ok(expired_reset(&state, &session).await?);
+        return expired_reset(&state, &session).await;
     }
     let page = PasswordEditPage {
         layout: layout(&state, &session, "Choose a new password", "").await?,
