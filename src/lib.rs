@@ -60,6 +60,7 @@ pub async fn connect(config: Config) -> Result<AppState, BuildError> {
         urls,
         mailer,
         assets: Arc::new(web::assets::Assets::new()),
+        decoy_hash: Arc::new(tokio::sync::OnceCell::new()),
         config: Arc::new(config),
     })
 }

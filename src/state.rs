@@ -14,4 +14,7 @@ pub struct AppState {
     pub urls: Urls,
     pub mailer: Mailer,
     pub assets: Arc<Assets>,
+    /// A password hash of nothing, made on first use; log-ins for unknown names verify
+    /// against it so they take as long as real ones.
+    pub decoy_hash: Arc<tokio::sync::OnceCell<String>>,
 }

@@ -43,10 +43,12 @@ pub async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
-/// A hash of a random password, verified against when no user matched, so that a
-/// log-in for an unknown name costs as much time as one for a known name.
-pub async fn dummy_hash() -> String {
-    hash_password(random_token(16)).await.unwrap_or_default()
+/// A hash of a random password (same parameters as real ones), verified against when
+/// no user matched, so that a log-in for an unknown name costs as much as a real one.
+pub async fn decoy_hash(cell: &tokio::sync::OnceCell<String>) -> String {
+    cell.get_or_init(|| async { hash_password(random_token(16)).await.unwrap_or_default() })
+        .await
+        .clone()
 }
 
 pub struct KeyPair {

@@ -61,7 +61,11 @@ pub async fn log_in(
         };
     let Some(user) = found else {
         // Spend the same time as a real check so timing does not tell who exists.
-        let _ = secrets::verify_password(password.to_string(), secrets::dummy_hash().await).await;
+        let _ = secrets::verify_password(
+            password.to_string(),
+            secrets::decoy_hash(&state.decoy_hash).await,
+        )
+        .await;
         return Err(LoginError::Invalid);
     };
     if !secrets::verify_password(password.to_string(), user.encrypted_password.clone()).await {
