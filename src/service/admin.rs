@@ -3,7 +3,7 @@
 use crate::db;
 use crate::db::users::{Role, User};
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::service::registration::{self, EmailAddress, NewUserParams, Username};
+use crate::service::registration::{self, NewUserParams};
 use crate::service::secrets;
 use crate::state::AppState;
 
@@ -19,27 +19,13 @@ pub struct CreateAccount {
 /// was given, so the operator can pass it on).
 pub async fn create_account(state: &AppState, c: &CreateAccount) -> AppResult<(User, String)> {
     let mut errors = FieldErrors::new();
-    let username = Username::parse(&c.username)
-        .map_err(|e| errors.push(("username", e)))
-        .ok();
-    let email = EmailAddress::parse(&c.email)
-        .map_err(|e| errors.push(("email", e)))
-        .ok();
+    let (username, email) =
+        registration::check_identity(state, &c.username, &c.email, &mut errors).await?;
     let password = c
         .password
         .clone()
         .unwrap_or_else(|| secrets::random_token(18));
     registration::check_password(&password, None, &mut errors);
-    if let Some(u) = &username
-        && db::accounts::local_username_unavailable(&state.db, u.as_str()).await?
-    {
-        errors.push(("username", "Username has already been taken".into()));
-    }
-    if let Some(e) = &email
-        && db::users::email_taken(&state.db, e.as_str()).await?
-    {
-        errors.push(("email", "E-mail address has already been taken".into()));
-    }
     let (Some(username), Some(email), true) = (username, email, errors.is_empty()) else {
         return Err(AppError::validation(errors));
     };

@@ -180,12 +180,7 @@ pub async fn sign_up(state: &AppState, form: &SignUp) -> AppResult<UserId> {
         return Err(AppError::forbidden());
     }
     let mut errors = FieldErrors::new();
-    let username = Username::parse(&form.username)
-        .map_err(|e| errors.push(("username", e)))
-        .ok();
-    let email = EmailAddress::parse(&form.email)
-        .map_err(|e| errors.push(("email", e)))
-        .ok();
+    let (username, email) = check_identity(state, &form.username, &form.email, &mut errors).await?;
     let display_name = form.display_name.trim();
     if display_name.chars().count() > DISPLAY_NAME_MAX {
         errors.push((
@@ -203,16 +198,6 @@ pub async fn sign_up(state: &AppState, form: &SignUp) -> AppResult<UserId> {
             "agreement",
             "You must accept the server rules to sign up".into(),
         ));
-    }
-    if let Some(u) = &username
-        && db::accounts::local_username_unavailable(&state.db, u.as_str()).await?
-    {
-        errors.push(("username", "Username has already been taken".into()));
-    }
-    if let Some(e) = &email
-        && db::users::email_taken(&state.db, e.as_str()).await?
-    {
-        errors.push(("email", "E-mail address has already been taken".into()));
     }
     let (Some(username), Some(email), true) = (username, email, errors.is_empty()) else {
         return Err(AppError::validation(errors));
@@ -235,6 +220,33 @@ pub async fn sign_up(state: &AppState, form: &SignUp) -> AppResult<UserId> {
         tracing::warn!(error = ?e, "could not send the confirmation mail; the person can ask again");
     }
     Ok(created.user_id)
+}
+
+/// Parses a new username and e-mail address and checks that neither is taken, adding a
+/// message per field for each problem.
+pub async fn check_identity(
+    state: &AppState,
+    username: &str,
+    email: &str,
+    errors: &mut FieldErrors,
+) -> AppResult<(Option<Username>, Option<EmailAddress>)> {
+    let username = Username::parse(username)
+        .map_err(|e| errors.push(("username", e)))
+        .ok();
+    let email = EmailAddress::parse(email)
+        .map_err(|e| errors.push(("email", e)))
+        .ok();
+    if let Some(u) = &username
+        && db::accounts::local_username_unavailable(&state.db, u.as_str()).await?
+    {
+        errors.push(("username", "Username has already been taken".into()));
+    }
+    if let Some(e) = &email
+        && db::users::email_taken(&state.db, e.as_str()).await?
+    {
+        errors.push(("email", "E-mail address has already been taken".into()));
+    }
+    Ok((username, email))
 }
 
 pub struct NewUserParams<'a> {

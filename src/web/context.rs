@@ -53,28 +53,29 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSession {
 }
 
 /// A signed-in person; pages that need one send visitors to the log-in page.
-pub struct SignedIn(pub WebSession);
+pub struct SignedIn {
+    pub session: WebSession,
+    viewer: Viewer,
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
         let session = WebSession::from_request_parts(parts, s).await?;
-        if session.viewer.is_none() {
-            let target = format!("/auth/sign_in?return_to={}", urlencode(&session.here));
-            return Err(see_other(&target));
+        match session.viewer.clone() {
+            Some(viewer) => Ok(SignedIn { session, viewer }),
+            None => Err(see_other(&format!(
+                "/auth/sign_in?return_to={}",
+                urlencode(&session.here)
+            ))),
         }
-        Ok(SignedIn(session))
     }
 }
 
 impl SignedIn {
     pub fn viewer(&self) -> &Viewer {
-        // SignedIn is only constructed with a viewer.
-        self.0
-            .viewer
-            .as_ref()
-            .expect("SignedIn always holds a viewer")
+        &self.viewer
     }
 }
 

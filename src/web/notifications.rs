@@ -65,7 +65,7 @@ pub async fn index(
             format!("/notifications?type={filter}&max_id={last}")
         }
     });
-    let mut layout = layout(&state, &signed.0, "Notifications", "notifications").await?;
+    let mut layout = layout(&state, &signed.session, "Notifications", "notifications").await?;
     // The page itself shows what was unread; the badge is cleared.
     layout.unread_count = 0;
     let page = NotificationsPage {
@@ -93,7 +93,13 @@ pub async fn follow_requests(
         .map(|a| views::account(a, &state.urls))
         .collect();
     let page = FollowRequestsPage {
-        layout: layout(&state, &signed.0, "Follow requests", "follow_requests").await?,
+        layout: layout(
+            &state,
+            &signed.session,
+            "Follow requests",
+            "follow_requests",
+        )
+        .await?,
         requests,
     };
     Ok(Html(page.render()?).into_response())

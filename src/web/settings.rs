@@ -37,7 +37,7 @@ fn saved_pairs(a: &Account) -> Vec<(String, String)> {
 pub async fn profile_page(State(state): State<AppState>, signed: SignedIn) -> PageResult<Response> {
     let a = &signed.viewer().account;
     let page = ProfileSettingsPage {
-        layout: layout(&state, &signed.0, "Edit profile", "settings").await?,
+        layout: layout(&state, &signed.session, "Edit profile", "settings").await?,
         display_name: a.display_name.clone(),
         note: a.note_source.clone(),
         fields: field_inputs(&saved_pairs(a)),
@@ -101,7 +101,7 @@ pub async fn update_profile(
         Err(e) => return Err(e.into()),
     };
     let saved = !errors.any();
-    let mut layout = layout(&state, &signed.0, "Edit profile", "settings").await?;
+    let mut layout = layout(&state, &signed.session, "Edit profile", "settings").await?;
     if saved {
         layout.notice = Some("Your profile has been saved.".into());
     }
@@ -125,7 +125,7 @@ pub async fn password_page(
     signed: SignedIn,
 ) -> PageResult<Response> {
     let page = PasswordSettingsPage {
-        layout: layout(&state, &signed.0, "Change password", "settings").await?,
+        layout: layout(&state, &signed.session, "Change password", "settings").await?,
         errors: FormErrors::default(),
         saved: false,
         password_min: registration::PASSWORD_MIN,
@@ -162,7 +162,7 @@ pub async fn update_password(
         Err(e) => return Err(e.into()),
     };
     let saved = !errors.any();
-    let mut layout = layout(&state, &signed.0, "Change password", "settings").await?;
+    let mut layout = layout(&state, &signed.session, "Change password", "settings").await?;
     if saved {
         layout.notice =
             Some("Your password has been changed. Other sessions were logged out.".into());

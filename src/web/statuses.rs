@@ -133,7 +133,7 @@ pub async fn compose_page(
     let page = ComposePage {
         layout: layout(
             &state,
-            &signed.0,
+            &signed.session,
             if reply_to.is_some() {
                 "Reply"
             } else {
@@ -203,7 +203,7 @@ pub async fn publish(
             composer.spoiler_text = form.spoiler_text;
             composer.error = Some(e.field("text").unwrap_or(e.message()).to_string());
             let page = ComposePage {
-                layout: layout(&state, &signed.0, "New post", "compose").await?,
+                layout: layout(&state, &signed.session, "New post", "compose").await?,
                 reply_to,
                 composer,
             };
@@ -300,7 +300,7 @@ pub async fn delete_page(
         .filter(|d| d.status.account_id == me.id && d.status.reblog_of_id.is_none())
         .ok_or_else(AppError::not_found)?;
     let page = DeleteStatusPage {
-        layout: layout(&state, &signed.0, "Delete post", "").await?,
+        layout: layout(&state, &signed.session, "Delete post", "").await?,
         status: views::status(&detail, Some(me), &state.urls),
     };
     Ok(Html(page.render()?).into_response())

@@ -58,7 +58,7 @@ pub async fn home(
         Vec::new()
     };
     let page = TimelinePage {
-        layout: layout(&state, &signed.0, "Home", "home").await?,
+        layout: layout(&state, &signed.session, "Home", "home").await?,
         heading: "Home".into(),
         subheading: "Your posts and posts from people you follow, newest first".into(),
         next_page: next_page("/home", &statuses),
