@@ -16,6 +16,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub federation: FederationConfig,
     pub registrations: RegistrationsConfig,
+    pub worker: WorkerConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -57,11 +58,78 @@ pub struct StorageConfig {
     pub data_dir: PathBuf,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct FederationConfig {
     /// `host:port` entries on private addresses that outbound requests may reach.
     pub allowed_private_hosts: Vec<String>,
+    /// Seconds to wait for a connection to another server.
+    pub connect_timeout_seconds: f64,
+    /// Seconds one whole outbound request may take, body included.
+    pub request_timeout_seconds: f64,
+    /// Largest response body read from another server, in bytes.
+    pub max_response_bytes: usize,
+    /// First pause after a host fails; doubles per further failure.
+    pub circuit_cooldown_seconds: f64,
+    /// Longest pause between probes of a failing host (also the probe interval of
+    /// unavailable hosts).
+    pub circuit_max_cooldown_seconds: f64,
+    /// Consecutive server errors (5xx) that open a host's circuit; connection failures
+    /// and time-outs open it at once.
+    pub circuit_error_threshold: i32,
+    /// Hours a host may fail without any success before it is marked unavailable.
+    pub unavailable_after_hours: f64,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        FederationConfig {
+            allowed_private_hosts: Vec::new(),
+            connect_timeout_seconds: 5.0,
+            request_timeout_seconds: 20.0,
+            max_response_bytes: 1024 * 1024,
+            circuit_cooldown_seconds: 60.0,
+            circuit_max_cooldown_seconds: 3600.0,
+            circuit_error_threshold: 5,
+            unavailable_after_hours: 168.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct WorkerConfig {
+    /// Jobs of the local lane (mail, notifications, fan-out) run at once per process.
+    pub local_concurrency: usize,
+    /// Deliveries to other servers in flight at once per process.
+    pub delivery_concurrency: usize,
+    /// Received activities processed at once per process.
+    pub inbox_concurrency: usize,
+    /// Deliveries in flight to one host at once per process.
+    pub per_host_concurrency: usize,
+    /// Seconds between polls when no notification arrives.
+    pub poll_seconds: f64,
+    /// Seconds a claimed job stays leased; a worker that dies loses its jobs after this.
+    pub lease_seconds: f64,
+    /// Seconds in-flight jobs get to finish on shutdown before they are released.
+    pub shutdown_grace_seconds: f64,
+    /// Hours finished jobs are kept before pruning.
+    pub keep_done_hours: i64,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            local_concurrency: 4,
+            delivery_concurrency: 64,
+            inbox_concurrency: 8,
+            per_host_concurrency: 4,
+            poll_seconds: 5.0,
+            lease_seconds: 120.0,
+            shutdown_grace_seconds: 20.0,
+            keep_done_hours: 24,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

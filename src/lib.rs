@@ -4,10 +4,12 @@
 
 pub mod config;
 pub mod db;
+pub mod delivery;
 pub mod error;
 pub mod http;
 pub mod id;
 pub mod mail;
+pub mod outbound;
 pub mod service;
 pub mod state;
 pub mod text;
@@ -52,6 +54,8 @@ pub async fn connect(config: Config) -> Result<AppState, BuildError> {
         &config.storage.data_dir,
     )
     .map_err(BuildError::Config)?;
+    let outbound =
+        outbound::OutboundClient::new(outbound_settings(&config)).map_err(BuildError::Config)?;
     db::create_database_if_missing(&config.database.url).await?;
     let pool = db::connect(&config.database.url, config.database.max_connections).await?;
     db::migrate(&pool).await?;
@@ -61,6 +65,25 @@ pub async fn connect(config: Config) -> Result<AppState, BuildError> {
         mailer,
         assets: Arc::new(web::assets::Assets::new()),
         decoy_hash: Arc::new(tokio::sync::OnceCell::new()),
+        outbound,
+        hosts: delivery::hosts::HostLimiter::new(config.worker.per_host_concurrency),
         config: Arc::new(config),
     })
+}
+
+/// Settings of the shared outbound client, from the configuration.
+pub fn outbound_settings(config: &Config) -> outbound::OutboundSettings {
+    let f = &config.federation;
+    outbound::OutboundSettings {
+        user_agent: format!(
+            "Starling/{} (+{})",
+            env!("CARGO_PKG_VERSION"),
+            config.instance.url
+        ),
+        allowed_private_hosts: f.allowed_private_hosts.clone(),
+        connect_timeout: std::time::Duration::from_secs_f64(f.connect_timeout_seconds.max(0.1)),
+        request_timeout: std::time::Duration::from_secs_f64(f.request_timeout_seconds.max(0.1)),
+        max_response_bytes: f.max_response_bytes,
+        max_redirects: 3,
+    }
 }

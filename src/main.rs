@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use starling::config::Config;
 use starling::db::users::Role;
+use starling::delivery::{Worker, WorkerOptions};
 use starling::id::RuleId;
 use starling::service::{admin, instance};
 use std::path::PathBuf;
@@ -24,8 +25,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve HTTP (the default): creates and migrates the database first.
-    Serve,
+    /// Serve HTTP and run the job worker (the default): creates and migrates the
+    /// database first.
+    Serve {
+        /// Serve HTTP only; run `starling worker` processes for the queue.
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run only the job worker (any number of these may share one database).
+    Worker,
     /// Create the database if missing and apply migrations, then exit.
     Migrate,
     /// Operator tasks without the web UI.
@@ -57,6 +65,27 @@ enum AdminCommand {
     /// Server settings kept in the database.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// The job queue.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Jobs per lane and state, the oldest ready job's age, and failing hosts.
+    Stats,
+    /// Jobs that failed for good, with their errors.
+    Dead {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Put a dead job (or all of them) back in the queue.
+    Retry {
+        /// The job id (see `jobs dead`).
+        id: Option<i64>,
+        #[arg(long, conflicts_with = "id")]
+        all_dead: bool,
+    },
 }
 
 #[derive(Args)]
@@ -109,8 +138,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(config).await,
+    let result = match cli.command.unwrap_or(Command::Serve { no_worker: false }) {
+        Command::Serve { no_worker } => serve(config, !no_worker).await,
+        Command::Worker => work(config).await,
         Command::Migrate => starling::connect(config)
             .await
             .map(|_| println!("database is up to date"))
@@ -136,18 +166,43 @@ fn init_tracing() {
         .try_init();
 }
 
-async fn serve(config: Config) -> Result<(), String> {
+async fn serve(config: Config, with_worker: bool) -> Result<(), String> {
     let bind = config.http.bind.clone();
     let app = starling::build(config).await.map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
-    tracing::info!(address = %bind, url = %app.state.urls.base(), "Starling is serving");
-    axum::serve(listener, app.router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = with_worker.then(|| {
+        let options = WorkerOptions::from_config(&app.state.config.worker);
+        let worker = Worker::new(app.state.clone(), options);
+        tokio::spawn(async move { worker.run(stopped).await })
+    });
+    tracing::info!(address = %bind, url = %app.state.urls.base(), worker = with_worker, "Starling is serving");
+    let server = axum::serve(listener, app.router).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    server.await.map_err(|e| e.to_string())?;
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn work(config: Config) -> Result<(), String> {
+    let state = starling::connect(config).await.map_err(|e| e.to_string())?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = Worker::new(
+        state.clone(),
+        WorkerOptions::from_config(&state.config.worker),
+    );
+    let run = tokio::spawn(async move { worker.run(stopped).await });
+    shutdown_signal().await;
+    tracing::info!("stopping: finishing in-flight jobs");
+    let _ = stop.send(true);
+    let _ = run.await;
     Ok(())
 }
 
@@ -249,6 +304,59 @@ async fn run_admin(config: Config, cmd: AdminCommand) -> Result<(), String> {
                 .await
                 .map_err(err)?;
             println!("{key} set");
+        }
+        AdminCommand::Jobs(JobsCommand::Stats) => {
+            let report = admin::queue_report(&state).await.map_err(err)?;
+            println!("lane\tstate\tjobs\toldest ready (s)");
+            for l in &report.lanes {
+                let age = l
+                    .oldest_ready_secs
+                    .map(|s| format!("{s:.0}"))
+                    .unwrap_or_else(|| "-".into());
+                println!("{}\t{}\t{}\t{}", l.lane, l.state, l.count, age);
+            }
+            if report.hosts.is_empty() {
+                println!("all delivery hosts healthy");
+            } else {
+                println!("host\tfailures\tcircuit open until\tunavailable since\tlast error");
+                for h in &report.hosts {
+                    let t = |t: Option<time::OffsetDateTime>| {
+                        t.map(|t| t.to_string()).unwrap_or_else(|| "-".into())
+                    };
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        h.host,
+                        h.consecutive_failures,
+                        t(h.circuit_open_until),
+                        t(h.unavailable_since),
+                        h.last_error.as_deref().unwrap_or("")
+                    );
+                }
+            }
+        }
+        AdminCommand::Jobs(JobsCommand::Dead { limit }) => {
+            let dead = admin::dead_jobs(&state, limit).await.map_err(err)?;
+            if dead.is_empty() {
+                println!("no dead jobs");
+            }
+            for j in dead {
+                println!(
+                    "{}\t{}\t{}\t{}\tattempts {}\t{}",
+                    j.id,
+                    j.lane,
+                    j.kind,
+                    j.host.as_deref().unwrap_or("-"),
+                    j.attempts,
+                    j.last_error.as_deref().unwrap_or("")
+                );
+            }
+        }
+        AdminCommand::Jobs(JobsCommand::Retry { id, all_dead }) => {
+            if id.is_none() && !all_dead {
+                return Err("give a job id or --all-dead".into());
+            }
+            let n = admin::retry_dead_jobs(&state, id).await.map_err(err)?;
+            println!("{n} job(s) queued again");
         }
         AdminCommand::Settings(SettingsCommand::List) => {
             let info = instance::info(&state).await.map_err(err)?;

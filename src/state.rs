@@ -1,7 +1,9 @@
 //! Shared application state: cheap to clone, no globals.
 
 use crate::config::Config;
+use crate::delivery::hosts::HostLimiter;
 use crate::mail::Mailer;
+use crate::outbound::OutboundClient;
 use crate::urls::Urls;
 use crate::web::assets::Assets;
 use sqlx::PgPool;
@@ -16,5 +18,9 @@ pub struct AppState {
     pub assets: Arc<Assets>,
     /// A password hash of nothing, made on first use; log-ins for unknown names verify
     /// against it so they take as long as real ones.
+    /// The one outbound HTTP client (SSRF-safe, bounded) every job uses.
+    pub outbound: OutboundClient,
+    /// Deliveries in flight per host, within this process.
+    pub hosts: HostLimiter,
     pub decoy_hash: Arc<tokio::sync::OnceCell<String>>,
 }

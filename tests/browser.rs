@@ -63,8 +63,7 @@ async fn sign_up_confirm_post_follow_favourite_and_get_notified() {
     b.wait_for_text("main", "Check your inbox", WAIT).await;
 
     let mail = app
-        .smtp
-        .next_mail_to("alice@example.test", WAIT)
+        .mail_to("alice@example.test", WAIT)
         .await
         .expect("confirmation mail");
     let link = extract_link(&mail.text, "/auth/confirmation").expect("link");

@@ -74,8 +74,7 @@ async fn accounts_and_roles_from_the_command_line() {
         .expect("generated password")
         .to_string();
     assert!(
-        app.smtp
-            .next_mail_to("newbie@example.test", std::time::Duration::from_secs(10))
+        app.mail_to("newbie@example.test", std::time::Duration::from_secs(10))
             .await
             .is_some()
     );
@@ -209,4 +208,125 @@ async fn rules_and_settings_show_on_the_front_and_about_pages() {
     .await;
     assert!(!ok);
     assert!(out.contains("Unknown setting"), "{out}");
+}
+
+#[tokio::test]
+async fn operators_inspect_and_retry_the_job_queue() {
+    let app = TestApp::start().await;
+    // A delivery to a refused (private, unlisted) address dies at once.
+    let mut tx = app.state.db.begin().await.unwrap();
+    starling::delivery::enqueue(
+        &mut tx,
+        &[starling::delivery::Job::Deliver {
+            inbox: "http://127.0.0.1:9/inbox".into(),
+            body: "{}".into(),
+            sender: None,
+        }],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    app.drain().await;
+    let (ok, stats) = starling(&app, &["admin", "jobs", "stats"]).await;
+    assert!(ok, "{stats}");
+    assert!(stats.contains("delivery\tdead\t1"), "{stats}");
+    let (ok, dead) = starling(&app, &["admin", "jobs", "dead"]).await;
+    assert!(ok, "{dead}");
+    assert!(
+        dead.contains("deliver") && dead.to_lowercase().contains("refused"),
+        "{dead}"
+    );
+    let id = dead.split('\t').next().unwrap().trim().to_string();
+    let (ok, out) = starling(&app, &["admin", "jobs", "retry", &id]).await;
+    assert!(ok, "{out}");
+    assert!(out.contains("1 job(s) queued again"), "{out}");
+    let (ok, stats) = starling(&app, &["admin", "jobs", "stats"]).await;
+    assert!(ok && stats.contains("delivery\tpending\t1"), "{stats}");
+    let (ok, _) = starling(&app, &["admin", "jobs", "retry"]).await;
+    assert!(!ok, "an id or --all-dead is required");
+    app.drain().await;
+    let (ok, out) = starling(&app, &["admin", "jobs", "retry", "--all-dead"]).await;
+    assert!(ok && out.contains("1 job(s) queued again"), "{out}");
+}
+
+/// `starling serve` runs the worker in-process; with `--no-worker` the queue waits for a
+/// `starling worker` process.
+#[tokio::test]
+async fn serve_runs_the_worker_unless_told_not_to() {
+    let app = TestApp::start().await;
+    for no_worker in [false, true] {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let base = format!("http://127.0.0.1:{port}");
+        let mut args = vec!["serve"];
+        if no_worker {
+            args.push("--no-worker");
+        }
+        let mut server = Command::new(env!("CARGO_BIN_EXE_starling"))
+            .args(&args)
+            .env("DATABASE_URL", app.database_url())
+            .env("STARLING_INSTANCE__URL", &base)
+            .env("STARLING_HTTP__BIND", format!("127.0.0.1:{port}"))
+            .env("STARLING_MAIL__SMTP_URL", app.smtp.url())
+            .env("RUST_LOG", "warn")
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let web = support::Web::new(&base);
+        let start = std::time::Instant::now();
+        while reqwest::get(format!("{base}/health"))
+            .await
+            .map(|r| r.status())
+            .ok()
+            != Some(StatusCode::OK)
+        {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(20),
+                "server did not come up"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let user = if no_worker { "later" } else { "now" };
+        web.get("/auth/sign_up").await;
+        let res = web
+            .post(
+                "/auth",
+                &[
+                    ("username", user),
+                    ("email", &format!("{user}@example.test")),
+                    ("password", support::PASSWORD),
+                    ("password_confirmation", support::PASSWORD),
+                    ("agreement", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK);
+        let rcpt = format!("{user}@example.test");
+        let wait = std::time::Duration::from_secs(if no_worker { 2 } else { 15 });
+        let mail = app.smtp.next_mail_to(&rcpt, wait).await;
+        if no_worker {
+            assert!(mail.is_none(), "no worker, no mail yet");
+            let mut worker = Command::new(env!("CARGO_BIN_EXE_starling"))
+                .arg("worker")
+                .env("DATABASE_URL", app.database_url())
+                .env("STARLING_INSTANCE__URL", &base)
+                .env("STARLING_MAIL__SMTP_URL", app.smtp.url())
+                .env("RUST_LOG", "warn")
+                .kill_on_drop(true)
+                .spawn()
+                .unwrap();
+            assert!(
+                app.smtp
+                    .next_mail_to(&rcpt, std::time::Duration::from_secs(15))
+                    .await
+                    .is_some()
+            );
+            worker.kill().await.ok();
+        } else {
+            assert!(mail.is_some(), "the in-process worker sent it");
+        }
+        server.kill().await.ok();
+    }
 }

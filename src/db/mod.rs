@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod favourites;
 pub mod follows;
+pub mod hosts;
 pub mod instance;
+pub mod jobs;
 pub mod markers;
 pub mod notifications;
 pub mod sessions;

@@ -43,9 +43,6 @@ pub async fn create_account(state: &AppState, c: &CreateAccount) -> AppResult<(U
         },
     )
     .await?;
-    if !c.confirmed {
-        registration::send_confirmation(state, created.user_id, email.as_str()).await?;
-    }
     let user = db::users::find(&state.db, created.user_id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -102,4 +99,39 @@ pub async fn reset_password(
     db::sessions::delete_all_for_user(&mut *tx, user.id, None).await?;
     tx.commit().await?;
     Ok(password)
+}
+
+/// The queue at a glance: per lane and state, with the oldest ready job's age, plus the
+/// hosts that are failing.
+pub struct QueueReport {
+    pub lanes: Vec<db::jobs::LaneStats>,
+    pub hosts: Vec<db::hosts::HostHealth>,
+}
+
+pub async fn queue_report(state: &AppState) -> AppResult<QueueReport> {
+    Ok(QueueReport {
+        lanes: db::jobs::stats(&state.db).await?,
+        hosts: db::hosts::unhealthy(&state.db, 50).await?,
+    })
+}
+
+pub async fn dead_jobs(state: &AppState, limit: i64) -> AppResult<Vec<db::jobs::DeadJob>> {
+    Ok(db::jobs::dead(&state.db, limit).await?)
+}
+
+/// Puts one dead job (or all) back in the queue; returns how many.
+pub async fn retry_dead_jobs(state: &AppState, id: Option<i64>) -> AppResult<u64> {
+    let n = db::jobs::retry_dead(&state.db, id).await?;
+    if n > 0 {
+        // Wake idle workers of every lane.
+        for lane in crate::delivery::Lane::ALL {
+            db::jobs::notify(&state.db, lane.as_str()).await?;
+        }
+    } else if id.is_some() {
+        return Err(AppError::new(
+            crate::error::ErrorKind::NotFound,
+            "No dead job with that id",
+        ));
+    }
+    Ok(n)
 }

@@ -1,6 +1,7 @@
 //! Use cases shared by the web UI, the client API and the inbox. They take typed input,
 //! check it, write rows in one transaction and return domain values, never JSON or HTML.
 
+pub mod account_mail;
 pub mod admin;
 pub mod favourites;
 pub mod follows;

@@ -2,9 +2,9 @@
 
 use crate::db;
 use crate::db::users::Role;
+use crate::delivery::{Job, enqueue};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::id::{AccountId, UserId};
-use crate::mail::Mail;
 use crate::service::secrets;
 use crate::state::AppState;
 
@@ -216,9 +216,6 @@ pub async fn sign_up(state: &AppState, form: &SignUp) -> AppResult<UserId> {
         },
     )
     .await?;
-    if let Err(e) = send_confirmation(state, created.user_id, email.as_str()).await {
-        tracing::warn!(error = ?e, "could not send the confirmation mail; the person can ask again");
-    }
     Ok(created.user_id)
 }
 
@@ -328,6 +325,10 @@ pub async fn create_user(state: &AppState, p: NewUserParams<'_>) -> AppResult<Cr
             "E-mail address has already been taken",
         )
     })?;
+    if !p.confirmed {
+        // Mailed by the worker once this commits; no account, no mail.
+        enqueue(&mut tx, &[Job::ConfirmationMail { user_id }]).await?;
+    }
     tx.commit().await?;
     Ok(CreatedUser {
         user_id,
@@ -344,35 +345,6 @@ fn taken_or(e: sqlx::Error, constraint: &str, field: &'static str, message: &str
     }
 }
 
-/// Issues a new confirmation token and mails its link.
-pub async fn send_confirmation(state: &AppState, user: UserId, email: &str) -> AppResult<()> {
-    let token = secrets::random_token(32);
-    db::users::set_confirmation_token(&state.db, user, &secrets::token_hash(&token)).await?;
-    let link = state.urls.confirmation_url(&token);
-    let title = crate::service::instance::site_title(state).await?;
-    let text = format!(
-        "Welcome to {title}!\n\nTo activate your account, confirm your e-mail address by opening this link:\n\n{link}\n\n\
-         The link is valid for {} hours. If you did not sign up, ignore this message.\n",
-        state.config.registrations.confirmation_link_hours
-    );
-    let html = format!(
-        "<p>Welcome to {t}!</p><p>To activate your account, confirm your e-mail address:</p>\
-         <p><a href=\"{l}\">Confirm my e-mail address</a></p><p>Or open this link: {l}</p>\
-         <p>If you did not sign up, ignore this message.</p>",
-        t = crate::text::escape_html(&title),
-        l = crate::text::escape_html(&link)
-    );
-    state
-        .mailer
-        .send(Mail {
-            to: email.to_string(),
-            subject: format!("{title}: confirm your e-mail address"),
-            text,
-            html,
-        })
-        .await
-}
-
 /// Activates the account whose link this is.
 pub async fn confirm(state: &AppState, token: &str) -> AppResult<UserId> {
     let hours = state.config.registrations.confirmation_link_hours;
@@ -385,7 +357,7 @@ pub async fn confirm(state: &AppState, token: &str) -> AppResult<UserId> {
         })
 }
 
-/// Sends a new confirmation mail if the address belongs to an unconfirmed user. Says
+/// Queues a new confirmation mail if the address belongs to an unconfirmed user. Says
 /// nothing either way, so the form reveals no addresses.
 pub async fn resend_confirmation(state: &AppState, email: &str) -> AppResult<()> {
     let Ok(email) = EmailAddress::parse(email) else {
@@ -393,48 +365,21 @@ pub async fn resend_confirmation(state: &AppState, email: &str) -> AppResult<()>
     };
     if let Some(user) = db::users::find_by_email(&state.db, email.as_str()).await?
         && !user.is_confirmed()
-        && let Err(e) = send_confirmation(state, user.id, &user.email).await
     {
-        tracing::warn!(error = ?e, "could not resend the confirmation mail");
+        let mut conn = state.db.acquire().await?;
+        enqueue(&mut conn, &[Job::ConfirmationMail { user_id: user.id }]).await?;
     }
     Ok(())
 }
 
-/// Mails a password-reset link if the address is registered; says nothing either way.
+/// Queues a password-reset mail if the address is registered; says nothing either way.
 pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<()> {
     let Ok(email) = EmailAddress::parse(email) else {
         return Ok(());
     };
-    let Some(user) = db::users::find_by_email(&state.db, email.as_str()).await? else {
-        return Ok(());
-    };
-    let token = secrets::random_token(32);
-    db::users::set_reset_token(&state.db, user.id, &secrets::token_hash(&token)).await?;
-    let link = state.urls.password_reset_url(&token);
-    let title = crate::service::instance::site_title(state).await?;
-    let minutes = state.config.registrations.reset_link_minutes;
-    let text = format!(
-        "Someone asked to reset the password of your account on {title}.\n\nTo choose a new password, open this link \
-         within {minutes} minutes:\n\n{link}\n\nIf it was not you, ignore this message; your password stays as it is.\n"
-    );
-    let html = format!(
-        "<p>Someone asked to reset the password of your account on {t}.</p>\
-         <p><a href=\"{l}\">Choose a new password</a> (valid for {minutes} minutes)</p><p>Or open this link: {l}</p>\
-         <p>If it was not you, ignore this message.</p>",
-        t = crate::text::escape_html(&title),
-        l = crate::text::escape_html(&link)
-    );
-    if let Err(e) = state
-        .mailer
-        .send(Mail {
-            to: user.email.clone(),
-            subject: format!("{title}: reset your password"),
-            text,
-            html,
-        })
-        .await
-    {
-        tracing::warn!(error = ?e, "could not send the password-reset mail");
+    if let Some(user) = db::users::find_by_email(&state.db, email.as_str()).await? {
+        let mut conn = state.db.acquire().await?;
+        enqueue(&mut conn, &[Job::PasswordResetMail { user_id: user.id }]).await?;
     }
     Ok(())
 }

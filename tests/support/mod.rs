@@ -98,6 +98,36 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// A worker on this app's database, for draining the queue in tests.
+    pub fn worker(&self) -> starling::delivery::Worker {
+        let mut options = starling::delivery::WorkerOptions::from_config(&self.state.config.worker);
+        options.owner = format!("test-{}", starling::service::secrets::random_token(4));
+        starling::delivery::Worker::new(self.state.clone(), options)
+    }
+
+    /// Runs every job that is ready now (mail, deliveries …); returns how many ran.
+    pub async fn drain(&self) -> usize {
+        self.worker().run_once().await
+    }
+
+    /// Drains the queue, then waits for the next mail to `rcpt`.
+    pub async fn mail_to(&self, rcpt: &str, timeout: Duration) -> Option<smtp::Mail> {
+        self.drain().await;
+        self.smtp.next_mail_to(rcpt, timeout).await
+    }
+
+    /// Drains the queue, then waits for the next mail to anyone.
+    pub async fn next_mail(&self, timeout: Duration) -> Option<smtp::Mail> {
+        self.drain().await;
+        self.smtp.next_mail(timeout).await
+    }
+
+    /// Drains the queue and returns every mail received so far.
+    pub async fn all_mail(&self) -> Vec<smtp::Mail> {
+        self.drain().await;
+        self.smtp.try_all()
+    }
+
     pub fn database_url(&self) -> &str {
         &self.db_url
     }
@@ -125,6 +155,23 @@ impl TestApp {
                 password: Some(PASSWORD.into()),
                 role,
                 confirmed: true,
+            },
+        )
+        .await
+        .expect("create account");
+        user
+    }
+
+    /// An account waiting for confirmation (its confirmation mail is queued).
+    pub async fn create_user_unconfirmed(&self, username: &str) -> starling::db::users::User {
+        let (user, _) = admin::create_account(
+            &self.state,
+            &admin::CreateAccount {
+                username: username.into(),
+                email: format!("{username}@example.test"),
+                password: Some(PASSWORD.into()),
+                role: Role::User,
+                confirmed: false,
             },
         )
         .await
