@@ -147,6 +147,20 @@ impl TestApp {
         username: &str,
         role: Role,
     ) -> starling::db::users::User {
+        self.new_account(username, role, true).await
+    }
+
+    /// An account waiting for confirmation (its confirmation mail is queued).
+    pub async fn create_user_unconfirmed(&self, username: &str) -> starling::db::users::User {
+        self.new_account(username, Role::User, false).await
+    }
+
+    async fn new_account(
+        &self,
+        username: &str,
+        role: Role,
+        confirmed: bool,
+    ) -> starling::db::users::User {
         let (user, _) = admin::create_account(
             &self.state,
             &admin::CreateAccount {
@@ -154,24 +168,7 @@ impl TestApp {
                 email: format!("{username}@example.test"),
                 password: Some(PASSWORD.into()),
                 role,
-                confirmed: true,
-            },
-        )
-        .await
-        .expect("create account");
-        user
-    }
-
-    /// An account waiting for confirmation (its confirmation mail is queued).
-    pub async fn create_user_unconfirmed(&self, username: &str) -> starling::db::users::User {
-        let (user, _) = admin::create_account(
-            &self.state,
-            &admin::CreateAccount {
-                username: username.into(),
-                email: format!("{username}@example.test"),
-                password: Some(PASSWORD.into()),
-                role: Role::User,
-                confirmed: false,
+                confirmed,
             },
         )
         .await
