@@ -14,6 +14,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/static/{name}", get(crate::web::assets::serve))
+        .route("/.well-known/webfinger", get(crate::webfinger::webfinger))
+        .route("/.well-known/host-meta", get(crate::webfinger::host_meta))
+        .route("/.well-known/nodeinfo", get(crate::nodeinfo::discovery))
+        .route("/nodeinfo/2.0", get(crate::nodeinfo::v20))
+        .route("/nodeinfo/2.1", get(crate::nodeinfo::v21))
+        .route("/users/{name}", get(crate::activitypub::routes::user))
+        .route("/actor", get(crate::activitypub::routes::instance_actor))
         .merge(crate::web::routes(state.clone()))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

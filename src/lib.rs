@@ -2,6 +2,7 @@
 //! `build` turns a configuration into a running-ready `App`; `main.rs` and the tests
 //! both go through it.
 
+pub mod activitypub;
 pub mod config;
 pub mod db;
 pub mod delivery;
@@ -9,12 +10,14 @@ pub mod error;
 pub mod http;
 pub mod id;
 pub mod mail;
+pub mod nodeinfo;
 pub mod outbound;
 pub mod service;
 pub mod state;
 pub mod text;
 pub mod urls;
 pub mod web;
+pub mod webfinger;
 
 use std::sync::Arc;
 

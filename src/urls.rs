@@ -77,6 +77,11 @@ impl Urls {
         format!("{}/users/{}/collections/featured", self.base, username)
     }
 
+    /// The instance actor (type Application) that signs fetches made for the server.
+    pub fn instance_actor_uri(&self) -> String {
+        format!("{}/actor", self.base)
+    }
+
     pub fn shared_inbox_url(&self) -> String {
         format!("{}/inbox", self.base)
     }

@@ -272,3 +272,66 @@ pub async fn recent_local(db: impl Executor<'_>, limit: i64) -> sqlx::Result<Vec
     .fetch_all(db)
     .await
 }
+
+/// Local people who can log in, and how many were active lately (NodeInfo's usage).
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct Usage {
+    pub total: i64,
+    pub active_month: i64,
+    pub active_halfyear: i64,
+}
+
+pub async fn usage(db: impl Executor<'_>) -> sqlx::Result<Usage> {
+    sqlx::query_as(
+        "SELECT count(*) AS total, \
+           count(*) FILTER (WHERE greatest(u.last_sign_in_at, a.last_status_at) > now() - interval '30 days') AS active_month, \
+           count(*) FILTER (WHERE greatest(u.last_sign_in_at, a.last_status_at) > now() - interval '180 days') AS active_halfyear \
+         FROM accounts a JOIN users u ON u.account_id = a.id \
+         WHERE a.domain IS NULL AND a.suspended_at IS NULL AND u.confirmed_at IS NOT NULL",
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn public_key_pem(db: impl Executor<'_>, id: AccountId) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT public_key_pem FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+        .map(Option::flatten)
+}
+
+/// The server's own actor (type Application, no login).
+pub async fn instance_actor(db: impl Executor<'_>) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts a WHERE a.domain IS NULL AND a.actor_type = 'Application' ORDER BY a.id LIMIT 1"
+    )))
+    .fetch_optional(db)
+    .await
+}
+
+/// Creates the instance actor once; a second process racing to do the same loses quietly.
+pub async fn insert_instance_actor(
+    db: impl Executor<'_>,
+    a: &NewLocalAccount<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO accounts (username, uri, url, inbox_url, outbox_url, shared_inbox_url, followers_url, \
+         following_url, public_key_pem, private_key_pem, public_key_id, actor_type, locked, discoverable) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'Application', true, false) ON CONFLICT DO NOTHING",
+    )
+    .bind(a.username)
+    .bind(a.uri)
+    .bind(a.url)
+    .bind(a.inbox_url)
+    .bind(a.outbox_url)
+    .bind(a.shared_inbox_url)
+    .bind(a.followers_url)
+    .bind(a.following_url)
+    .bind(a.public_key_pem)
+    .bind(a.private_key_pem)
+    .bind(a.public_key_id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}

@@ -103,3 +103,42 @@ pub async fn remove_rule(state: &AppState, id: RuleId) -> AppResult<()> {
         Err(AppError::not_found())
     }
 }
+
+/// The server's own actor, created (with its key pair) the first time it is needed.
+pub async fn instance_actor(state: &AppState) -> AppResult<crate::db::accounts::Account> {
+    if let Some(actor) = db::accounts::instance_actor(&state.db).await? {
+        return Ok(actor);
+    }
+    let keys = crate::service::secrets::generate_key_pair().await?;
+    let urls = &state.urls;
+    let uri = urls.instance_actor_uri();
+    let (inbox, outbox) = (format!("{uri}/inbox"), format!("{uri}/outbox"));
+    let (followers, following) = (format!("{uri}/followers"), format!("{uri}/following"));
+    let (about, shared, key_id) = (
+        urls.path("/about"),
+        urls.shared_inbox_url(),
+        format!("{uri}#main-key"),
+    );
+    db::accounts::insert_instance_actor(
+        &state.db,
+        &db::accounts::NewLocalAccount {
+            username: urls.domain(),
+            display_name: "",
+            uri: &uri,
+            url: &about,
+            inbox_url: &inbox,
+            outbox_url: &outbox,
+            shared_inbox_url: &shared,
+            followers_url: &followers,
+            following_url: &following,
+            featured_url: "",
+            public_key_pem: &keys.public_pem,
+            private_key_pem: &keys.private_pem,
+            public_key_id: &key_id,
+        },
+    )
+    .await?;
+    db::accounts::instance_actor(&state.db)
+        .await?
+        .ok_or_else(AppError::not_found)
+}

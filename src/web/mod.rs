@@ -80,13 +80,20 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .layer(middleware::from_fn_with_state(state, context::web_context))
 }
 
-/// `/@username`.
+/// `/@username`: the profile page, or the actor document for ActivityPub clients.
 async fn profile_root(
     State(state): State<AppState>,
     session: WebSession,
+    headers: axum::http::HeaderMap,
     Path(handle): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> PageResult<Response> {
+    if crate::activitypub::negotiation::wants_activity_json(&headers) {
+        let account = profile::find_by_handle(&state, &handle).await?;
+        if account.is_local() {
+            return Ok(crate::activitypub::routes::actor_response(&state, &account).await?);
+        }
+    }
     profile::show(&state, &session, &handle, false, &q).await
 }
 

@@ -1,0 +1,9 @@
+//! ActivityPub: the documents other servers fetch (actors now; objects, collections and
+//! the inbox as the federation work continues).
+
+pub mod negotiation;
+pub mod render;
+pub mod routes;
+pub mod types;
+
+pub const CONTENT_TYPE: &str = "application/activity+json; charset=utf-8";

@@ -1,0 +1,60 @@
+//! ActivityPub endpoints: actor documents (content-negotiated with the profile pages)
+//! and the instance actor.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::activitypub::negotiation::wants_activity_json;
+use crate::activitypub::{CONTENT_TYPE, render};
+use crate::db;
+use crate::db::accounts::Account;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// The JSON document of a local actor.
+pub async fn actor_response(state: &AppState, account: &Account) -> AppResult<Response> {
+    let pem = db::accounts::public_key_pem(&state.db, account.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let doc = render::actor(account, &pem, &state.urls);
+    let body = serde_json::to_vec(&doc).map_err(AppError::internal)?;
+    let mut res = ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response();
+    res.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=60, public"),
+    );
+    Ok(res)
+}
+
+/// `/users/<name>`: the actor for ActivityPub clients, the profile page for browsers.
+pub async fn user(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> AppResult<Response> {
+    let account = db::accounts::find_local(&state.db, &name)
+        .await?
+        .filter(|a| a.suspended_at.is_none() && a.actor_type != "Application")
+        .ok_or_else(AppError::not_found)?;
+    if wants_activity_json(&headers) {
+        return actor_response(&state, &account).await;
+    }
+    let location = format!("/@{}", account.username);
+    Ok((
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, location),
+            (header::VARY, "Accept".to_string()),
+        ],
+    )
+        .into_response())
+}
+
+/// `/actor`: the server's own actor, served without asking for a signature.
+pub async fn instance_actor(State(state): State<AppState>) -> AppResult<Response> {
+    let account = crate::service::instance::instance_actor(&state).await?;
+    actor_response(&state, &account).await
+}
