@@ -20,6 +20,30 @@ pub fn router(state: AppState) -> Router {
         .route("/nodeinfo/2.0", get(crate::nodeinfo::v20))
         .route("/nodeinfo/2.1", get(crate::nodeinfo::v21))
         .route("/users/{name}", get(crate::activitypub::routes::user))
+        .route(
+            "/users/{name}/outbox",
+            get(crate::activitypub::objects::outbox),
+        )
+        .route(
+            "/users/{name}/followers",
+            get(crate::activitypub::objects::followers),
+        )
+        .route(
+            "/users/{name}/following",
+            get(crate::activitypub::objects::following),
+        )
+        .route(
+            "/users/{name}/collections/featured",
+            get(crate::activitypub::objects::featured),
+        )
+        .route(
+            "/users/{name}/statuses/{id}",
+            get(crate::activitypub::objects::status),
+        )
+        .route(
+            "/users/{name}/statuses/{id}/activity",
+            get(crate::activitypub::objects::status_activity),
+        )
         .route("/actor", get(crate::activitypub::routes::instance_actor))
         .merge(crate::web::routes(state.clone()))
         .layer(TimeoutLayer::with_status_code(

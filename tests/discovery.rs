@@ -267,3 +267,125 @@ async fn the_instance_actor_is_an_application_named_after_the_domain() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn public_posts_are_notes_with_mastodon_addressing() {
+    let app = TestApp::start().await;
+    app.create_user("bob").await;
+    let alice = app.signed_in("alice").await;
+    alice.post_status("Hello @bob #Rust", "public").await;
+    alice.post_status("quiet one", "unlisted").await;
+    alice.post_status("for followers", "private").await;
+    alice.post_status("secret @bob", "direct").await;
+    let ids = support::status_ids(&alice.get("/@alice").await.body, "alice");
+    let (direct, private, unlisted, public) = (&ids[0], &ids[1], &ids[2], &ids[3]);
+    let actor = app.url("/users/alice");
+    let followers = format!("{actor}/followers");
+    let public_ns = "https://www.w3.org/ns/activitystreams#Public";
+
+    let (status, headers, note) =
+        get_json(&app.url(&format!("/users/alice/statuses/{public}")), AP).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/activity+json")
+    );
+    assert_eq!(note["type"], "Note");
+    assert_eq!(note["id"], format!("{actor}/statuses/{public}"));
+    assert_eq!(note["attributedTo"], actor);
+    assert_eq!(note["url"], app.url(&format!("/@alice/{public}")));
+    assert_eq!(note["to"], serde_json::json!([public_ns]));
+    assert_eq!(
+        note["cc"],
+        serde_json::json!([followers, app.url("/users/bob")])
+    );
+    assert!(
+        note["content"]
+            .as_str()
+            .unwrap()
+            .contains("class=\"u-url mention\"")
+    );
+    let tags = note["tag"].as_array().unwrap();
+    let domain = app.base.trim_start_matches("http://");
+    assert!(tags.iter().any(|t| t["type"] == "Mention"
+        && t["href"] == app.url("/users/bob")
+        && t["name"] == format!("@bob@{domain}")));
+    assert!(tags.iter().any(|t| t["type"] == "Hashtag"
+        && t["name"] == "#rust"
+        && t["href"] == app.url("/tags/rust")));
+    assert_eq!(note["summary"], Value::Null);
+    assert_eq!(note["sensitive"], false);
+    assert_eq!(note["inReplyTo"], Value::Null);
+    // The same via the web URL with content negotiation, and the Create activity.
+    let (_, _, same) = get_json(&app.url(&format!("/@alice/{public}")), AP).await;
+    assert_eq!(same["id"], note["id"]);
+    let (status, _, create) = get_json(
+        &app.url(&format!("/users/alice/statuses/{public}/activity")),
+        AP,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(create["type"], "Create");
+    assert_eq!(create["actor"], actor);
+    assert_eq!(create["object"]["id"], note["id"]);
+    assert_eq!(create["to"], note["to"]);
+
+    let (_, _, quiet) = get_json(&app.url(&format!("/users/alice/statuses/{unlisted}")), AP).await;
+    assert_eq!(quiet["to"], serde_json::json!([followers]));
+    assert_eq!(quiet["cc"], serde_json::json!([public_ns]));
+    // Followers-only and direct posts are not served to anyone who just asks (S29).
+    for hidden in [private, direct] {
+        for path in [
+            format!("/users/alice/statuses/{hidden}"),
+            format!("/@alice/{hidden}"),
+        ] {
+            let (status, _, _) = get_json(&app.url(&path), AP).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        }
+    }
+    // Browsers are sent to the page.
+    let r = alice.get(&format!("/users/alice/statuses/{public}")).await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(r.location(), Some(format!("/@alice/{public}").as_str()));
+}
+
+#[tokio::test]
+async fn actor_collections_report_counts_and_pages() {
+    let app = TestApp::start().await;
+    let alice = app.signed_in("alice").await;
+    let bob = app.signed_in("bob").await;
+    let alice_id = app.account("alice").await.id.to_string();
+    bob.get("/@alice").await;
+    bob.post(&format!("/accounts/{alice_id}/follow"), &[]).await;
+    alice.post_status("first", "public").await;
+    alice.post_status("hidden", "private").await;
+    let (status, _, outbox) = get_json(&app.url("/users/alice/outbox"), AP).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(outbox["type"], "OrderedCollection");
+    assert_eq!(outbox["totalItems"], 2);
+    let (_, _, page) = get_json(outbox["first"].as_str().unwrap(), AP).await;
+    assert_eq!(page["type"], "OrderedCollectionPage");
+    let items = page["orderedItems"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "only what anyone may see");
+    assert_eq!(items[0]["type"], "Create");
+    assert!(
+        items[0]["object"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("first")
+    );
+    let (_, _, followers) = get_json(&app.url("/users/alice/followers"), AP).await;
+    assert_eq!(followers["totalItems"], 1);
+    let (_, _, page) = get_json(followers["first"].as_str().unwrap(), AP).await;
+    assert_eq!(
+        page["orderedItems"],
+        serde_json::json!([app.url("/users/bob")])
+    );
+    let (_, _, following) = get_json(&app.url("/users/bob/following"), AP).await;
+    assert_eq!(following["totalItems"], 1);
+    let (_, _, featured) = get_json(&app.url("/users/alice/collections/featured"), AP).await;
+    assert_eq!(featured["type"], "OrderedCollection");
+    assert_eq!(featured["totalItems"], 0);
+}

@@ -2,6 +2,7 @@
 //! the inbox as the federation work continues).
 
 pub mod negotiation;
+pub mod objects;
 pub mod render;
 pub mod routes;
 pub mod types;

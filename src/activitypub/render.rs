@@ -80,3 +80,119 @@ pub fn actor(account: &Account, public_key_pem: &str, urls: &Urls) -> Actor {
         id,
     }
 }
+
+use crate::activitypub::types::{Activity, Collection, Note, PUBLIC, TagObject, note_context};
+use crate::db::statuses::Visibility;
+use crate::service::timelines::StatusDetail;
+
+fn iso(t: time::OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// `to` and `cc` of a status by visibility, as Mastodon addresses them.
+pub fn addressing(
+    visibility: Visibility,
+    followers: &str,
+    mentioned: &[String],
+) -> (Vec<String>, Vec<String>) {
+    let mentioned = mentioned.to_vec();
+    match visibility {
+        Visibility::Public => (
+            vec![PUBLIC.into()],
+            [vec![followers.to_string()], mentioned].concat(),
+        ),
+        Visibility::Unlisted => (
+            vec![followers.to_string()],
+            [vec![PUBLIC.to_string()], mentioned].concat(),
+        ),
+        Visibility::Private => (vec![followers.to_string()], mentioned),
+        Visibility::Direct => (mentioned, Vec::new()),
+    }
+}
+
+/// A local status as a Note. `in_reply_to` is the URI of the status it answers.
+pub fn note(
+    d: &StatusDetail,
+    in_reply_to: Option<String>,
+    urls: &Urls,
+    with_context: bool,
+) -> Note {
+    let s = &d.status;
+    let author = &d.account;
+    let followers = urls.followers_url(&author.username);
+    let mentioned: Vec<String> = d.mentions.iter().map(|a| a.uri.clone()).collect();
+    let (to, cc) = addressing(s.visibility(), &followers, &mentioned);
+    let mut tag: Vec<TagObject> = d
+        .mentions
+        .iter()
+        .map(|a| TagObject {
+            kind: "Mention".into(),
+            href: a.uri.clone(),
+            name: format!(
+                "@{}@{}",
+                a.username,
+                a.domain
+                    .clone()
+                    .unwrap_or_else(|| urls.domain().to_string())
+            ),
+        })
+        .collect();
+    tag.extend(d.tags.iter().map(|(_, name)| TagObject {
+        kind: "Hashtag".into(),
+        href: urls.tag_url(&name.to_lowercase()),
+        name: format!("#{}", name.to_lowercase()),
+    }));
+    let content_map = s
+        .language
+        .as_ref()
+        .map(|l| [(l.clone(), s.content.clone())].into_iter().collect());
+    Note {
+        context: with_context.then(note_context),
+        id: s.uri.clone(),
+        kind: "Note".into(),
+        summary: (!s.spoiler_text.is_empty()).then(|| s.spoiler_text.clone()),
+        in_reply_to: in_reply_to.clone(),
+        published: iso(s.created_at),
+        updated: s.edited_at.map(iso),
+        url: s.url.clone().unwrap_or_else(|| s.uri.clone()),
+        attributed_to: author.uri.clone(),
+        to,
+        cc,
+        sensitive: s.sensitive || !s.spoiler_text.is_empty(),
+        atom_uri: s.uri.clone(),
+        in_reply_to_atom_uri: in_reply_to,
+        content: s.content.clone(),
+        content_map,
+        attachment: Vec::new(),
+        tag,
+        replies: Collection {
+            context: None,
+            id: format!("{}/replies", s.uri),
+            kind: "Collection".into(),
+            total_items: None,
+            first: Some(serde_json::json!({
+                "type": "CollectionPage",
+                "next": format!("{}/replies?only_other_accounts=true&page=true", s.uri),
+                "partOf": format!("{}/replies", s.uri),
+                "items": []
+            })),
+            last: None,
+        },
+    }
+}
+
+/// The Create activity of a local status (served at `<status uri>/activity`).
+pub fn create(note: Note) -> Activity {
+    let mut object = note;
+    let context = object.context.take().unwrap_or_else(note_context);
+    Activity {
+        context: Some(context),
+        id: format!("{}/activity", object.id),
+        kind: "Create".into(),
+        actor: object.attributed_to.clone(),
+        published: object.published.clone(),
+        to: object.to.clone(),
+        cc: object.cc.clone(),
+        object: serde_json::to_value(&object).unwrap_or_default(),
+    }
+}

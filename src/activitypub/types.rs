@@ -90,3 +90,111 @@ pub struct PropertyValue {
     /// HTML.
     pub value: String,
 }
+
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// The `@context` Mastodon puts on notes and their activities.
+pub fn note_context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        {
+            "ostatus": "http://ostatus.org#",
+            "atomUri": "ostatus:atomUri",
+            "inReplyToAtomUri": "ostatus:inReplyToAtomUri",
+            "conversation": "ostatus:conversation",
+            "sensitive": "as:sensitive",
+            "toot": "http://joinmastodon.org/ns#",
+            "votersCount": "toot:votersCount",
+            "Hashtag": "as:Hashtag",
+            "Emoji": "toot:Emoji"
+        }
+    ])
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Content warning, or null.
+    pub summary: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub published: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
+    pub url: String,
+    pub attributed_to: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub sensitive: bool,
+    pub atom_uri: String,
+    pub in_reply_to_atom_uri: Option<String>,
+    pub content: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_map: Option<std::collections::BTreeMap<String, String>>,
+    pub attachment: Vec<Value>,
+    pub tag: Vec<TagObject>,
+    pub replies: Collection,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TagObject {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub href: String,
+    pub name: String,
+}
+
+/// A (possibly paged) collection; unordered (`Collection`) or `OrderedCollection`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Collection {
+    #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_items: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CollectionPage {
+    #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part_of: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_items: Option<i64>,
+    pub ordered_items: Vec<Value>,
+}
+
+/// An activity wrapping an object (Create, Announce …).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Activity {
+    #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: String,
+    pub published: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub object: Value,
+}

@@ -101,9 +101,17 @@ async fn profile_root(
 async fn profile_sub(
     State(state): State<AppState>,
     session: WebSession,
+    headers: axum::http::HeaderMap,
     Path((handle, rest)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> PageResult<Response> {
+    if crate::activitypub::negotiation::wants_activity_json(&headers)
+        && let Some(name) = handle.strip_prefix('@')
+        && rest.chars().all(|c| c.is_ascii_digit())
+    {
+        let d = crate::activitypub::objects::public_status(&state, name, &rest).await?;
+        return Ok(crate::activitypub::objects::note_response(&state, &d).await?);
+    }
     match rest.as_str() {
         "with_replies" => profile::show(&state, &session, &handle, true, &q).await,
         "followers" => profile::follow_list(&state, &session, &handle, true, &q).await,
