@@ -3,6 +3,7 @@
 
 pub mod negotiation;
 pub mod objects;
+pub mod parse;
 pub mod render;
 pub mod routes;
 pub mod types;
