@@ -102,6 +102,11 @@ impl Urls {
         format!("{}/users/{}/statuses/{}/activity", self.base, username, id)
     }
 
+    /// Ids of activities we send, shaped like Mastodon's (`<actor>#follows/<id>` …).
+    pub fn activity_uri(&self, actor_username: &str, kind: &str, id: i64) -> String {
+        format!("{}#{}/{}", self.account_uri(actor_username), kind, id)
+    }
+
     pub fn tag_url(&self, name: &str) -> String {
         format!("{}/tags/{}", self.base, name)
     }

@@ -1,6 +1,7 @@
 //! ActivityPub: the documents other servers fetch (actors now; objects, collections and
 //! the inbox as the federation work continues).
 
+pub mod activities;
 pub mod negotiation;
 pub mod objects;
 pub mod parse;

@@ -190,7 +190,7 @@ pub fn create(note: Note) -> Activity {
         id: format!("{}/activity", object.id),
         kind: "Create".into(),
         actor: object.attributed_to.clone(),
-        published: object.published.clone(),
+        published: Some(object.published.clone()),
         to: object.to.clone(),
         cc: object.cc.clone(),
         object: serde_json::to_value(&object).unwrap_or_default(),

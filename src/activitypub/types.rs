@@ -193,8 +193,11 @@ pub struct Activity {
     #[serde(rename = "type")]
     pub kind: String,
     pub actor: String,
-    pub published: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub to: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub cc: Vec<String>,
     pub object: Value,
 }
