@@ -8,6 +8,7 @@ pub mod db;
 pub mod delivery;
 pub mod error;
 pub mod http;
+pub mod httpsig;
 pub mod id;
 pub mod mail;
 pub mod nodeinfo;

@@ -130,7 +130,7 @@ fn addressing_maps_to_visibility_like_mastodon() {
     let f = "https://x.example/users/a/followers";
     let public = "https://www.w3.org/ns/activitystreams#Public".to_string();
     assert_eq!(
-        visibility(&[public.clone()], &[], Some(f)),
+        visibility(std::slice::from_ref(&public), &[], Some(f)),
         Visibility::Public
     );
     assert_eq!(
