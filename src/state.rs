@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::delivery::hosts::HostLimiter;
+use crate::delivery::keys::SigningKeys;
 use crate::mail::Mailer;
 use crate::outbound::OutboundClient;
 use crate::urls::Urls;
@@ -22,5 +23,7 @@ pub struct AppState {
     pub outbound: OutboundClient,
     /// Deliveries in flight per host, within this process.
     pub hosts: HostLimiter,
+    /// Local accounts' parsed signing keys.
+    pub signing_keys: SigningKeys,
     pub decoy_hash: Arc<tokio::sync::OnceCell<String>>,
 }

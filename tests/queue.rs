@@ -407,3 +407,73 @@ async fn local_work_is_not_stuck_behind_deliveries_and_shutdown_releases_jobs() 
         .unwrap();
     assert_eq!(pending, 50, "no delivery finished or was lost");
 }
+
+#[tokio::test]
+async fn deliveries_are_signed_as_their_sender_at_send_time() {
+    use starling::httpsig::{IncomingSignature, RequestParts, VerifyingKey};
+    let r = Receiver::start().await;
+    let app = app_for(&[&r], |_| {}).await;
+    app.create_user("alice").await;
+    let alice = app.account("alice").await;
+    let body = r#"{"type":"Create","actor":"x"}"#;
+    r.script(&[(500, &[]), (202, &[])]);
+    enqueue_now(
+        &app,
+        &[Job::Deliver {
+            inbox: r.url("/users/bob/inbox"),
+            body: body.into(),
+            sender: Some(alice.id),
+        }],
+    )
+    .await;
+    app.drain().await;
+    make_due(&app).await;
+    app.drain().await;
+    let got = r.received();
+    assert_eq!(got.len(), 2, "failed once, then delivered");
+    let pem = starling::db::accounts::public_key_pem(&app.state.db, alice.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let key = VerifyingKey::from_pem(&pem).unwrap();
+    for attempt in &got {
+        let sig = IncomingSignature::parse(&attempt.headers).expect("signed");
+        assert_eq!(sig.key_id(), format!("{}#main-key", alice.uri));
+        let host = r.host();
+        let parts = RequestParts::new("POST", "http", &host, &attempt.path, &attempt.headers);
+        sig.verify(
+            &parts,
+            attempt.body.as_bytes(),
+            &key,
+            std::time::SystemTime::now(),
+        )
+        .expect("the receiver can verify it");
+        let signed = attempt.headers["signature"].to_str().unwrap();
+        assert!(
+            signed.contains(r#"headers="(request-target) host date digest content-type""#),
+            "{signed}"
+        );
+    }
+    // What is stored is the body, never a signed request: each attempt signs anew.
+    let payload: serde_json::Value = sqlx::query_scalar("SELECT payload FROM jobs")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let keys: Vec<&str> = payload
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys.len(), 4, "{keys:?}");
+    for k in ["type", "inbox", "body", "sender"] {
+        assert!(keys.contains(&k), "{keys:?}");
+    }
+    for attempt in &got {
+        let date = httpdate::parse_http_date(attempt.headers["date"].to_str().unwrap()).unwrap();
+        let age = std::time::SystemTime::now()
+            .duration_since(date)
+            .unwrap_or_default();
+        assert!(age < Duration::from_secs(30), "dated when sent");
+    }
+}

@@ -335,3 +335,17 @@ pub async fn insert_instance_actor(
     .await
     .map(|_| ())
 }
+
+/// A local account's private key (PEM) and its key id, for signing deliveries.
+pub async fn signing_material(
+    db: impl Executor<'_>,
+    id: AccountId,
+) -> sqlx::Result<Option<(String, String)>> {
+    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT private_key_pem, public_key_id FROM accounts WHERE id = $1 AND domain IS NULL",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.and_then(|(pem, key_id)| Some((pem?, key_id?))))
+}

@@ -5,8 +5,11 @@
 //! errors retried.
 
 use crate::delivery::hosts::{self, Gate, HostFailure};
+use crate::delivery::keys::Signer;
 use crate::delivery::worker::Outcome;
-use crate::outbound::{OutboundError, OutboundRequest};
+use crate::httpsig;
+use crate::id::AccountId;
+use crate::outbound::{OutboundError, OutboundRequest, SignHop};
 use crate::state::AppState;
 use base64::Engine;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -15,7 +18,12 @@ use std::time::{Duration, SystemTime};
 
 pub const ACTIVITY_JSON: &str = "application/activity+json";
 
-pub async fn deliver(state: &AppState, inbox: &str, body: &str) -> Outcome {
+pub async fn deliver(
+    state: &AppState,
+    inbox: &str,
+    body: &str,
+    sender: Option<AccountId>,
+) -> Outcome {
     let Ok(url) = url::Url::parse(inbox) else {
         return Outcome::Final(format!("not a URL: {inbox:?}"));
     };
@@ -56,12 +64,26 @@ pub async fn deliver(state: &AppState, inbox: &str, body: &str) -> Outcome {
     if let Ok(v) = HeaderValue::from_str(&format!("SHA-256={digest}")) {
         headers.insert("digest", v);
     }
+    let sign = match sender {
+        Some(id) => match state.signing_keys.get(&state.db, id).await {
+            Ok(Some(signer)) => Some(signer_hop(signer)),
+            // The sender is gone: nothing to deliver on its behalf.
+            Ok(None) => return Outcome::DoneWithNote("the sender no longer exists".into()),
+            Err(e) => {
+                return Outcome::Retry {
+                    error: e,
+                    after: None,
+                };
+            }
+        },
+        None => None,
+    };
     let request = OutboundRequest {
         method: reqwest::Method::POST,
         url,
         headers,
         body: Some(bytes::Bytes::copy_from_slice(body.as_bytes())),
-        sign: None,
+        sign,
         follow_redirects: false,
     };
     let fed = &state.config.federation;
@@ -96,6 +118,23 @@ pub async fn deliver(state: &AppState, inbox: &str, body: &str) -> Outcome {
         },
         Err(e) => Outcome::Final(e.to_string()),
     }
+}
+
+/// Signs each hop at send time (fresh `Date`), as the sender's key.
+fn signer_hop(signer: std::sync::Arc<Signer>) -> SignHop {
+    std::sync::Arc::new(move |method, url, headers| {
+        if let Err(e) = httpsig::sign_outgoing(
+            method,
+            url,
+            headers,
+            None,
+            &signer.key,
+            &signer.key_id,
+            SystemTime::now(),
+        ) {
+            tracing::error!(error = %e, "could not sign a delivery");
+        }
+    })
 }
 
 /// What an HTTP status means for a delivery.

@@ -3,6 +3,7 @@
 
 pub mod deliver;
 pub mod hosts;
+pub mod keys;
 pub mod queue;
 pub mod worker;
 

@@ -333,7 +333,11 @@ pub async fn execute(state: &AppState, row: &JobRow) -> Outcome {
         Err(e) => return Outcome::Final(format!("unreadable job payload: {e}")),
     };
     match job {
-        Job::Deliver { inbox, body, .. } => deliver::deliver(state, &inbox, &body).await,
+        Job::Deliver {
+            inbox,
+            body,
+            sender,
+        } => deliver::deliver(state, &inbox, &body, sender).await,
         Job::ConfirmationMail { user_id } => {
             mail_outcome(account_mail::mail_confirmation(state, user_id).await)
         }
