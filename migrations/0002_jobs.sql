@@ -21,7 +21,7 @@ CREATE TABLE jobs (
   updated_at   timestamptz NOT NULL DEFAULT now(),
   finished_at  timestamptz
 );
-CREATE INDEX jobs_ready_idx ON jobs (lane, run_at) WHERE state = 'pending';
+CREATE INDEX jobs_ready_idx ON jobs (lane, run_at, id) WHERE state = 'pending';
 CREATE INDEX jobs_leased_idx ON jobs (leased_until) WHERE state = 'running';
 CREATE INDEX jobs_host_idx ON jobs (host) WHERE state = 'pending' AND host IS NOT NULL;
 CREATE INDEX jobs_finished_idx ON jobs (finished_at) WHERE state = 'done';

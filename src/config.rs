@@ -121,7 +121,7 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
             local_concurrency: 4,
-            delivery_concurrency: 64,
+            delivery_concurrency: 128,
             inbox_concurrency: 8,
             per_host_concurrency: 4,
             poll_seconds: 5.0,
