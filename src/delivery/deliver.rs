@@ -89,6 +89,7 @@ pub async fn deliver(
     let fed = &state.config.federation;
     match state.outbound.send(request).await {
         Ok(res) => {
+            state.hosts.widen(&host);
             let outcome = classify(res.status, retry_after(&res.headers));
             match res.status {
                 500..=599 => {

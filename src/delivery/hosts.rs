@@ -6,15 +6,33 @@ use crate::config::FederationConfig;
 use crate::db;
 use crate::db::hosts::Failure;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Bounds deliveries in flight to one host within this process.
+/// Bounds deliveries in flight to one host within this process. A host not yet heard
+/// from gets one delivery at a time, so a dead host costs one time-out, not one per slot;
+/// once it answers, it gets `per_host`.
 #[derive(Clone)]
 pub struct HostLimiter {
     per_host: usize,
-    hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+    hosts: Arc<Mutex<HashMap<String, Arc<HostSlot>>>>,
+}
+
+struct HostSlot {
+    semaphore: Arc<Semaphore>,
+    widened: AtomicBool,
+}
+
+impl HostSlot {
+    fn capacity(&self, per_host: usize) -> usize {
+        if self.widened.load(Ordering::Relaxed) {
+            per_host
+        } else {
+            1
+        }
+    }
 }
 
 impl HostLimiter {
@@ -31,14 +49,31 @@ impl HostLimiter {
             if hosts.len() > 10_000 {
                 // Forget idle hosts so the map does not grow without bound.
                 let per_host = self.per_host;
-                hosts.retain(|_, s| s.available_permits() < per_host);
+                hosts
+                    .retain(|_, slot| slot.semaphore.available_permits() < slot.capacity(per_host));
             }
             hosts
                 .entry(host.to_string())
-                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+                .or_insert_with(|| {
+                    Arc::new(HostSlot {
+                        semaphore: Arc::new(Semaphore::new(1)),
+                        widened: AtomicBool::new(false),
+                    })
+                })
+                .semaphore
                 .clone()
         };
         semaphore.acquire_owned().await.ok()
+    }
+
+    /// The host answered: let it have its full share of concurrent deliveries.
+    pub fn widen(&self, host: &str) {
+        let Ok(hosts) = self.hosts.lock() else { return };
+        if let Some(slot) = hosts.get(host)
+            && !slot.widened.swap(true, Ordering::Relaxed)
+        {
+            slot.semaphore.add_permits(self.per_host - 1);
+        }
     }
 }
 
@@ -118,5 +153,39 @@ pub async fn record_success(pool: &sqlx::PgPool, host: &str) {
         Ok(true) => tracing::debug!(host, "host healthy again"),
         Ok(false) => {}
         Err(e) => tracing::error!(error = %e, host, "could not record a host success"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn unknown_hosts_get_one_slot_until_they_answer() {
+        let limiter = HostLimiter::new(4);
+        let first = limiter.acquire("dead.test").await.unwrap();
+        let second = tokio::time::timeout(
+            std::time::Duration::from_millis(50),
+            limiter.acquire("dead.test"),
+        )
+        .await;
+        assert!(
+            second.is_err(),
+            "a second delivery waits while the first is out"
+        );
+        limiter.widen("dead.test");
+        let more: Vec<_> = futures_all(&limiter, "dead.test", 3).await;
+        assert_eq!(more.len(), 3, "after an answer it gets its full share");
+        drop(first);
+        // Other hosts are independent.
+        assert!(limiter.acquire("other.test").await.is_some());
+    }
+
+    async fn futures_all(l: &HostLimiter, host: &str, n: usize) -> Vec<OwnedSemaphorePermit> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            out.push(l.acquire(host).await.unwrap());
+        }
+        out
     }
 }
