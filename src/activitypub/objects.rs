@@ -194,17 +194,13 @@ async fn follow_collection(
         });
     }
     let max_id = q.max_id.as_deref().and_then(|m| m.parse().ok());
-    let rows = db::follows::list(&state.db, account.id, followers, max_id, 40).await?;
-    let ids: Vec<_> = rows.iter().map(|(_, a)| *a).collect();
-    let accounts = db::accounts::find_many(&state.db, &ids).await?;
-    let items = ids
+    let (accounts, next_cursor) =
+        crate::service::follows::list_page(state, &account, followers, max_id, 40).await?;
+    let items = accounts
         .iter()
-        .filter_map(|i| accounts.iter().find(|a| a.id == *i))
         .map(|a| Value::String(a.uri.clone()))
         .collect();
-    let next = (rows.len() == 40)
-        .then(|| rows.last().map(|(f, _)| format!("{id}?max_id={f}&page=1")))
-        .flatten();
+    let next = next_cursor.map(|c| format!("{id}?max_id={c}&page=1"));
     json_response(&CollectionPage {
         context: context(),
         id: format!("{id}?page=1"),

@@ -116,3 +116,25 @@ pub async fn reject(state: &AppState, owner: &Account, requester: &Account) -> A
     tx.commit().await?;
     Ok(())
 }
+
+/// A page of an account's followers (`followers = true`) or followees, newest follow
+/// first, with the cursor of the next page when this one was full.
+pub async fn list_page(
+    state: &AppState,
+    account: &Account,
+    followers: bool,
+    max_id: Option<i64>,
+    limit: i64,
+) -> AppResult<(Vec<Account>, Option<i64>)> {
+    let rows = db::follows::list(&state.db, account.id, followers, max_id, limit).await?;
+    let ids: Vec<_> = rows.iter().map(|(_, a)| *a).collect();
+    let found = db::accounts::find_many(&state.db, &ids).await?;
+    let accounts = ids
+        .iter()
+        .filter_map(|id| found.iter().find(|a| a.id == *id).cloned())
+        .collect();
+    let next = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|(f, _)| *f))
+        .flatten();
+    Ok((accounts, next))
+}

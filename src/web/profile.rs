@@ -114,23 +114,14 @@ pub async fn follow_list(
 ) -> PageResult<Response> {
     let account = find_by_handle(state, handle).await?;
     let max_id = q.max_id.as_deref().and_then(|s| s.parse().ok());
-    let rows = db::follows::list(&state.db, account.id, followers, max_id, 40).await?;
-    let ids: Vec<AccountId> = rows.iter().map(|(_, a)| *a).collect();
-    let found = db::accounts::find_many(&state.db, &ids).await?;
-    let accounts = ids
+    let (found, next_cursor) = follows::list_page(state, &account, followers, max_id, 40).await?;
+    let accounts = found
         .iter()
-        .filter_map(|id| found.iter().find(|a| a.id == *id))
         .map(|a| views::account(a, &state.urls))
         .collect();
     let profile = views::profile(&account, &state.urls);
     let which = if followers { "followers" } else { "following" };
-    let next = (rows.len() == 40).then(|| {
-        format!(
-            "{}/{which}?max_id={}",
-            profile.account.path,
-            rows.last().map(|(id, _)| *id).unwrap_or_default()
-        )
-    });
+    let next = next_cursor.map(|c| format!("{}/{which}?max_id={c}", profile.account.path));
     let title = format!(
         "People {} {}",
         if followers {
