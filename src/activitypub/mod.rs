@@ -2,6 +2,7 @@
 //! the inbox as the federation work continues).
 
 pub mod activities;
+pub mod fetch;
 pub mod negotiation;
 pub mod objects;
 pub mod parse;

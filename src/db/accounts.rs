@@ -349,3 +349,83 @@ pub async fn signing_material(
     .await?;
     Ok(row.and_then(|(pem, key_id)| Some((pem?, key_id?))))
 }
+
+/// What we keep of a remote actor.
+pub struct RemoteAccount<'a> {
+    pub username: &'a str,
+    pub domain: &'a str,
+    pub display_name: &'a str,
+    pub note: &'a str,
+    pub fields: &'a [ProfileField],
+    pub uri: &'a str,
+    pub url: Option<&'a str>,
+    pub actor_type: &'a str,
+    pub locked: bool,
+    pub discoverable: Option<bool>,
+    pub indexable: bool,
+    pub inbox_url: &'a str,
+    pub outbox_url: Option<&'a str>,
+    pub shared_inbox_url: Option<&'a str>,
+    pub followers_url: Option<&'a str>,
+    pub following_url: Option<&'a str>,
+    pub featured_url: Option<&'a str>,
+    pub public_key_pem: Option<&'a str>,
+    pub public_key_id: Option<&'a str>,
+    pub avatar_remote_url: Option<&'a str>,
+    pub header_remote_url: Option<&'a str>,
+}
+
+/// Inserts or refreshes a remote account by its actor URI.
+pub async fn upsert_remote(
+    db: impl Executor<'_>,
+    a: &RemoteAccount<'_>,
+) -> sqlx::Result<AccountId> {
+    sqlx::query_scalar(
+        "INSERT INTO accounts (username, domain, display_name, note, fields, uri, url, actor_type, locked, discoverable, \
+           indexable, inbox_url, outbox_url, shared_inbox_url, followers_url, following_url, featured_url, \
+           public_key_pem, public_key_id, avatar_remote_url, header_remote_url, last_webfingered_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, now()) \
+         ON CONFLICT (uri) DO UPDATE SET username = excluded.username, display_name = excluded.display_name, \
+           note = excluded.note, fields = excluded.fields, url = excluded.url, actor_type = excluded.actor_type, \
+           locked = excluded.locked, discoverable = excluded.discoverable, indexable = excluded.indexable, \
+           inbox_url = excluded.inbox_url, outbox_url = excluded.outbox_url, shared_inbox_url = excluded.shared_inbox_url, \
+           followers_url = excluded.followers_url, following_url = excluded.following_url, \
+           featured_url = excluded.featured_url, public_key_pem = excluded.public_key_pem, \
+           public_key_id = excluded.public_key_id, avatar_remote_url = excluded.avatar_remote_url, \
+           header_remote_url = excluded.header_remote_url, updated_at = now() \
+         WHERE accounts.domain IS NOT NULL \
+         RETURNING id",
+    )
+    .bind(a.username)
+    .bind(a.domain)
+    .bind(a.display_name)
+    .bind(a.note)
+    .bind(Json(a.fields))
+    .bind(a.uri)
+    .bind(a.url)
+    .bind(a.actor_type)
+    .bind(a.locked)
+    .bind(a.discoverable)
+    .bind(a.indexable)
+    .bind(a.inbox_url)
+    .bind(a.outbox_url)
+    .bind(a.shared_inbox_url)
+    .bind(a.followers_url)
+    .bind(a.following_url)
+    .bind(a.featured_url)
+    .bind(a.public_key_pem)
+    .bind(a.public_key_id)
+    .bind(a.avatar_remote_url)
+    .bind(a.header_remote_url)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn find_by_uri(db: impl Executor<'_>, uri: &str) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts a WHERE a.uri = $1"
+    )))
+    .bind(uri)
+    .fetch_optional(db)
+    .await
+}

@@ -9,6 +9,7 @@ pub mod instance;
 pub mod notifications;
 pub mod profile;
 pub mod registration;
+pub mod remote_accounts;
 pub mod secrets;
 pub mod sessions;
 pub mod statuses;

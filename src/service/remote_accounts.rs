@@ -1,0 +1,202 @@
+//! Remote accounts: fetched (signed) from their origin, checked, sanitised and stored in
+//! the same table as local ones. Nothing a remote server sends is trusted beyond what
+//! its own host may speak for.
+
+use crate::activitypub::fetch;
+use crate::activitypub::parse::{RemoteActor, has_as_context};
+use crate::db;
+use crate::db::accounts::{Account, ProfileField, RemoteAccount};
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::state::AppState;
+use crate::text;
+use url::Url;
+
+const NAME_MAX: usize = 100;
+const NOTE_SOURCE_MAX: usize = 20_000;
+const FIELD_MAX: usize = 2_000;
+
+fn refuse(message: impl Into<String>) -> AppError {
+    AppError::new(ErrorKind::Unavailable, message)
+}
+
+/// `host[:port]`, lowercase: the account's domain.
+pub fn authority(url: &Url) -> Option<String> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    Some(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    })
+}
+
+/// Keeps a URL only if it lives on the actor's own host (Misskey's rule for inboxes and
+/// collections; Mastodon's for profile URLs).
+fn same_host(candidate: Option<&str>, origin: &str) -> Option<String> {
+    let url = Url::parse(candidate?).ok()?;
+    (matches!(url.scheme(), "http" | "https") && authority(&url).as_deref() == Some(origin))
+        .then(|| url.to_string())
+}
+
+fn valid_username(name: &str) -> bool {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    !name.is_empty()
+        && name.len() <= 128
+        && name.chars().all(ok_char)
+        && !name.starts_with(['-', '.'])
+        && !name.ends_with(['-', '.'])
+}
+
+fn plain(s: &str, max: usize) -> String {
+    s.chars().filter(|c| !c.is_control()).take(max).collect()
+}
+
+/// Fetches the actor at `uri` and stores (or refreshes) it. Refuses documents that are
+/// not actors, lack an inbox or username, or speak for another host (S05, S07).
+pub async fn fetch_and_store(state: &AppState, uri: &str) -> AppResult<Account> {
+    let (doc, from) = fetch::fetch_object(state, uri).await?;
+    let actor: RemoteActor =
+        serde_json::from_value(doc).map_err(|_| refuse("That is not an actor"))?;
+    store(state, &actor, &from).await
+}
+
+/// Checks and stores an actor fetched from `from`.
+pub async fn store(state: &AppState, actor: &RemoteActor, from: &Url) -> AppResult<Account> {
+    if !has_as_context(&actor.context) || !actor.is_actor_type() {
+        return Err(refuse("That is not an actor"));
+    }
+    let origin = authority(from).ok_or_else(|| refuse("The actor has no host"))?;
+    if state.urls.is_local(&actor.id) {
+        return Err(refuse("A remote document cannot speak for a local account"));
+    }
+    let id = same_host(Some(&actor.id), &origin)
+        .ok_or_else(|| refuse("The actor's id is on another host"))?;
+    let inbox = same_host(actor.inbox.as_deref(), &origin)
+        .ok_or_else(|| refuse("The actor has no inbox on its host"))?;
+    let username = actor
+        .preferred_username
+        .as_deref()
+        .filter(|u| valid_username(u))
+        .ok_or_else(|| refuse("The actor has no usable username"))?;
+    let key = actor.key();
+    if let Some(k) = key {
+        let owner_ok = k.owner.as_deref().is_none_or(|o| o == actor.id);
+        let key_host_ok = same_host(Some(&k.id), &origin).is_some();
+        if !owner_ok || !key_host_ok {
+            return Err(refuse("The actor's key belongs to someone else"));
+        }
+    }
+    let note_source: String = actor
+        .summary
+        .as_deref()
+        .unwrap_or("")
+        .chars()
+        .take(NOTE_SOURCE_MAX)
+        .collect();
+    let note = text::sanitize_remote_html(&note_source);
+    let fields: Vec<ProfileField> = actor
+        .fields()
+        .into_iter()
+        .map(|f| ProfileField {
+            name: plain(&f.name, 255),
+            value: text::html_to_plain(&f.value_html.chars().take(FIELD_MAX).collect::<String>()),
+            value_html: text::sanitize_remote_html(
+                &f.value_html.chars().take(FIELD_MAX).collect::<String>(),
+            ),
+            verified_at: None,
+        })
+        .collect();
+    let kind = actor
+        .kind
+        .iter()
+        .find(|t| {
+            matches!(
+                t.as_str(),
+                "Person" | "Service" | "Group" | "Organization" | "Application"
+            )
+        })
+        .cloned()
+        .unwrap_or_else(|| "Person".into());
+    let http_only = |u: Option<&str>| {
+        u.filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+            .map(str::to_string)
+    };
+    let display_name = plain(actor.name.as_deref().unwrap_or(""), NAME_MAX);
+    let url = same_host(actor.profile_url(), &origin);
+    let outbox = same_host(actor.outbox.as_deref(), &origin);
+    let shared_inbox = same_host(actor.shared_inbox(), &origin);
+    let followers = same_host(actor.followers.as_deref(), &origin);
+    let following = same_host(actor.following.as_deref(), &origin);
+    let featured = same_host(actor.featured.as_deref(), &origin);
+    let avatar = http_only(actor.icon_url());
+    let account = RemoteAccount {
+        username,
+        domain: &origin,
+        display_name: &display_name,
+        note: &note,
+        fields: &fields,
+        uri: &id,
+        url: url.as_deref(),
+        actor_type: &kind,
+        locked: actor.manually_approves_followers.unwrap_or(false),
+        discoverable: actor.discoverable,
+        indexable: actor.indexable.unwrap_or(false),
+        inbox_url: &inbox,
+        outbox_url: outbox.as_deref(),
+        shared_inbox_url: shared_inbox.as_deref(),
+        followers_url: followers.as_deref(),
+        following_url: following.as_deref(),
+        featured_url: featured.as_deref(),
+        public_key_pem: key.map(|k| k.public_key_pem.as_str()),
+        public_key_id: key.map(|k| k.id.as_str()),
+        avatar_remote_url: avatar.as_deref(),
+        header_remote_url: None,
+    };
+    let stored = db::accounts::upsert_remote(&state.db, &account)
+        .await
+        .map_err(|e| {
+            if db::is_unique_violation(&e, "accounts_username_domain_key") {
+                refuse("Another actor on that server already has this username")
+            } else {
+                e.into()
+            }
+        })?;
+    db::accounts::find(&state.db, stored)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_other_servers_accept() {
+        assert!(valid_username("bob"));
+        assert!(valid_username("bob.smith-2"));
+        assert!(!valid_username(".bob"));
+        assert!(!valid_username("bob-"));
+        assert!(!valid_username("bob smith"));
+        assert!(!valid_username("böb"));
+        assert!(!valid_username(""));
+    }
+
+    #[test]
+    fn only_same_host_urls_are_kept() {
+        assert_eq!(
+            same_host(Some("https://a.example/inbox"), "a.example").as_deref(),
+            Some("https://a.example/inbox")
+        );
+        assert_eq!(
+            same_host(Some("https://b.example/inbox"), "a.example"),
+            None
+        );
+        assert_eq!(
+            same_host(Some("https://a.example.evil.test/inbox"), "a.example"),
+            None
+        );
+        assert_eq!(
+            same_host(Some("http://a.example:8080/x"), "a.example:8080").as_deref(),
+            Some("http://a.example:8080/x")
+        );
+        assert_eq!(same_host(Some("javascript:alert(1)"), "a.example"), None);
+    }
+}
