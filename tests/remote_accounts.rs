@@ -221,3 +221,81 @@ async fn documents_that_speak_for_others_are_refused() {
         .is_err()
     );
 }
+
+#[tokio::test]
+async fn handles_resolve_by_webfinger_and_must_match_the_actor() {
+    let remote = TestApp::start().await;
+    remote.create_user("carol").await;
+    let remote_host = remote.base.trim_start_matches("http://").to_string();
+    let (evil_host, docs) = doc_server().await;
+    let evil = format!("http://{evil_host}");
+    // evil.test claims "mallory@evil" but points at an actor named "carol".
+    docs.served.lock().unwrap().push((
+        "/.well-known/webfinger".into(),
+        "application/jrd+json".into(),
+        json!({"subject": format!("acct:mallory@{evil_host}"), "links": [{"rel": "self", "type": AP, "href": format!("{evil}/users/carol")}]}),
+    ));
+    docs.served
+        .lock()
+        .unwrap()
+        .push(("/users/carol".into(), AP.into(), actor_doc(&evil, "carol")));
+    let hosts = vec![remote_host.clone(), evil_host.clone()];
+    let local = TestApp::start_with(move |c| c.federation.allowed_private_hosts = hosts).await;
+    let carol = starling::service::remote_accounts::resolve_handle(
+        &local.state,
+        &format!("@carol@{remote_host}"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(carol.uri, remote.url("/users/carol"));
+    let again = starling::service::remote_accounts::resolve_handle(
+        &local.state,
+        &format!("carol@{}", remote_host.to_uppercase()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        again.id, carol.id,
+        "known accounts are found without asking again"
+    );
+    assert!(
+        starling::service::remote_accounts::resolve_handle(
+            &local.state,
+            &format!("mallory@{evil_host}")
+        )
+        .await
+        .is_err()
+    );
+    assert!(
+        starling::service::remote_accounts::resolve_handle(
+            &local.state,
+            &format!("nobody@{remote_host}")
+        )
+        .await
+        .is_err()
+    );
+    for bad in [
+        "",
+        "carol",
+        "@carol@",
+        "ca rol@x.test",
+        "carol@x.test/evil",
+        "carol@x.test?a",
+    ] {
+        assert!(
+            starling::service::remote_accounts::resolve_handle(&local.state, bad)
+                .await
+                .is_err(),
+            "{bad:?}"
+        );
+    }
+    local.create_user("dana").await;
+    let local_host = local.base.trim_start_matches("http://").to_string();
+    let dana = starling::service::remote_accounts::resolve_handle(
+        &local.state,
+        &format!("dana@{local_host}"),
+    )
+    .await
+    .unwrap();
+    assert!(dana.is_local());
+}

@@ -200,3 +200,82 @@ mod tests {
         assert_eq!(same_host(Some("javascript:alert(1)"), "a.example"), None);
     }
 }
+
+/// `user@domain` (with or without a leading `@`) to an account: ours directly; others by
+/// WebFinger, then a signed fetch of the actor, whose handle must match what was asked
+/// (so one server cannot claim another's users).
+pub async fn resolve_handle(state: &AppState, handle: &str) -> AppResult<Account> {
+    let handle = handle.trim().trim_start_matches('@');
+    let (user, domain) = handle
+        .split_once('@')
+        .ok_or_else(|| AppError::invalid("Expected user@domain"))?;
+    let domain = domain.to_ascii_lowercase();
+    if user.is_empty()
+        || !valid_username(user)
+        || domain.is_empty()
+        || domain.len() > 253
+        || domain.contains(['/', '?', '#', '@'])
+    {
+        return Err(AppError::invalid("Expected user@domain"));
+    }
+    if domain == state.urls.domain().to_ascii_lowercase() {
+        return db::accounts::find_local(&state.db, user)
+            .await?
+            .ok_or_else(AppError::not_found);
+    }
+    let known =
+        db::accounts::find_by_handles(&state.db, &[(user.to_lowercase(), Some(domain.clone()))])
+            .await?;
+    if let Some(account) = known.into_iter().next() {
+        return Ok(account);
+    }
+    // Plain http only when this server itself runs on http (development and tests).
+    let scheme = if state.urls.is_https() {
+        "https"
+    } else {
+        "http"
+    };
+    let mut url = Url::parse(&format!("{scheme}://{domain}/.well-known/webfinger"))
+        .map_err(|_| AppError::invalid("Expected user@domain"))?;
+    url.query_pairs_mut()
+        .append_pair("resource", &format!("acct:{user}@{domain}"));
+    let mut request = crate::outbound::OutboundRequest::get(url);
+    request.headers.insert(
+        reqwest::header::ACCEPT,
+        reqwest::header::HeaderValue::from_static("application/jrd+json, application/json"),
+    );
+    let res = state
+        .outbound
+        .send(request)
+        .await
+        .map_err(|e| refuse(format!("Remote data could not be fetched: {e}")))?;
+    if res.status == 404 || res.status == 410 {
+        return Err(AppError::not_found());
+    }
+    if res.status != 200 {
+        return Err(refuse(format!(
+            "Remote data could not be fetched (HTTP {})",
+            res.status
+        )));
+    }
+    let jrd: crate::webfinger::Jrd =
+        serde_json::from_slice(&res.body).map_err(|_| refuse("The WebFinger answer is not JRD"))?;
+    let href = jrd
+        .links
+        .iter()
+        .filter(|l| l.rel == "self")
+        .filter(|l| {
+            l.kind
+                .as_deref()
+                .is_some_and(crate::activitypub::fetch::is_activity_json)
+        })
+        .find_map(|l| l.href.clone())
+        .ok_or_else(|| refuse("The account has no ActivityPub actor"))?;
+    let account = fetch_and_store(state, &href).await?;
+    let matches = account.username.eq_ignore_ascii_case(user)
+        && account.domain.as_deref() == Some(domain.as_str());
+    if !matches {
+        return Err(refuse("The actor does not belong to that handle"));
+    }
+    Ok(account)
+}
