@@ -164,43 +164,6 @@ pub async fn store(state: &AppState, actor: &RemoteActor, from: &Url) -> AppResu
         .ok_or_else(AppError::not_found)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn usernames_other_servers_accept() {
-        assert!(valid_username("bob"));
-        assert!(valid_username("bob.smith-2"));
-        assert!(!valid_username(".bob"));
-        assert!(!valid_username("bob-"));
-        assert!(!valid_username("bob smith"));
-        assert!(!valid_username("böb"));
-        assert!(!valid_username(""));
-    }
-
-    #[test]
-    fn only_same_host_urls_are_kept() {
-        assert_eq!(
-            same_host(Some("https://a.example/inbox"), "a.example").as_deref(),
-            Some("https://a.example/inbox")
-        );
-        assert_eq!(
-            same_host(Some("https://b.example/inbox"), "a.example"),
-            None
-        );
-        assert_eq!(
-            same_host(Some("https://a.example.evil.test/inbox"), "a.example"),
-            None
-        );
-        assert_eq!(
-            same_host(Some("http://a.example:8080/x"), "a.example:8080").as_deref(),
-            Some("http://a.example:8080/x")
-        );
-        assert_eq!(same_host(Some("javascript:alert(1)"), "a.example"), None);
-    }
-}
-
 /// `user@domain` (with or without a leading `@`) to an account: ours directly; others by
 /// WebFinger, then a signed fetch of the actor, whose handle must match what was asked
 /// (so one server cannot claim another's users).
@@ -278,4 +241,41 @@ pub async fn resolve_handle(state: &AppState, handle: &str) -> AppResult<Account
         return Err(refuse("The actor does not belong to that handle"));
     }
     Ok(account)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_other_servers_accept() {
+        assert!(valid_username("bob"));
+        assert!(valid_username("bob.smith-2"));
+        assert!(!valid_username(".bob"));
+        assert!(!valid_username("bob-"));
+        assert!(!valid_username("bob smith"));
+        assert!(!valid_username("böb"));
+        assert!(!valid_username(""));
+    }
+
+    #[test]
+    fn only_same_host_urls_are_kept() {
+        assert_eq!(
+            same_host(Some("https://a.example/inbox"), "a.example").as_deref(),
+            Some("https://a.example/inbox")
+        );
+        assert_eq!(
+            same_host(Some("https://b.example/inbox"), "a.example"),
+            None
+        );
+        assert_eq!(
+            same_host(Some("https://a.example.evil.test/inbox"), "a.example"),
+            None
+        );
+        assert_eq!(
+            same_host(Some("http://a.example:8080/x"), "a.example:8080").as_deref(),
+            Some("http://a.example:8080/x")
+        );
+        assert_eq!(same_host(Some("javascript:alert(1)"), "a.example"), None);
+    }
 }
