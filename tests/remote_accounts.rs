@@ -299,3 +299,51 @@ async fn handles_resolve_by_webfinger_and_must_match_the_actor() {
     .unwrap();
     assert!(dana.is_local());
 }
+
+#[tokio::test]
+async fn people_search_finds_local_names_and_remote_handles() {
+    let remote = TestApp::start().await;
+    remote.create_user("zed").await;
+    let remote_host = remote.base.trim_start_matches("http://").to_string();
+    let allowed = remote_host.clone();
+    let local =
+        TestApp::start_with(move |c| c.federation.allowed_private_hosts = vec![allowed]).await;
+    local.create_user("zelda").await;
+    let visitor = local.client();
+    // Visitors search names here, but do not make us fetch from elsewhere.
+    let page = visitor.get("/search?q=zel").await;
+    assert_eq!(page.status, reqwest::StatusCode::OK);
+    assert!(page.body.contains("href=\"/@zelda\""));
+    let page = visitor
+        .get(&format!("/search?q=%40zed%40{remote_host}"))
+        .await;
+    assert!(page.text().contains("No accounts found"), "{}", page.text());
+    assert!(
+        page.text()
+            .contains("Log in to look up people on other servers")
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts WHERE domain IS NOT NULL")
+        .fetch_one(&local.state.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+    // Signed in, the handle is looked up and the remote profile can be opened here.
+    let me = local.signed_in("me").await;
+    let page = me.get(&format!("/search?q=%40zed%40{remote_host}")).await;
+    assert!(
+        page.body.contains(&format!("href=\"/@zed@{remote_host}\"")),
+        "{}",
+        page.text()
+    );
+    let profile = me.get(&format!("/@zed@{remote_host}")).await;
+    assert_eq!(profile.status, reqwest::StatusCode::OK);
+    assert!(profile.text().contains(&format!("zed@{remote_host}")));
+    // A profile URL works too, and a bad handle is a readable message, not an error page.
+    let page = me
+        .get(&format!("/search?q={}", remote.url("/users/zed")))
+        .await;
+    assert!(page.body.contains(&format!("href=\"/@zed@{remote_host}\"")));
+    let page = me.get("/search?q=%40nobody%40nowhere.invalid").await;
+    assert_eq!(page.status, reqwest::StatusCode::OK);
+    assert!(page.text().contains("Nothing found"));
+}

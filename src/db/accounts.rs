@@ -429,3 +429,24 @@ pub async fn find_by_uri(db: impl Executor<'_>, uri: &str) -> sqlx::Result<Optio
     .fetch_optional(db)
     .await
 }
+
+/// Accounts whose username or display name starts with `prefix`, local ones first.
+pub async fn search(db: impl Executor<'_>, prefix: &str, limit: i64) -> sqlx::Result<Vec<Account>> {
+    let pattern = format!(
+        "{}%",
+        prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts a WHERE a.suspended_at IS NULL AND a.actor_type <> 'Application' \
+           AND (a.username ILIKE $1 OR a.display_name ILIKE $1) \
+           AND (a.domain IS NOT NULL OR EXISTS (SELECT 1 FROM users u WHERE u.account_id = a.id AND u.confirmed_at IS NOT NULL)) \
+         ORDER BY (a.domain IS NULL) DESC, a.followers_count DESC, a.id LIMIT $2"
+    )))
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

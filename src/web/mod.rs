@@ -9,6 +9,7 @@ pub mod notifications;
 pub mod pages;
 pub mod profile;
 pub mod public;
+pub mod search;
 pub mod settings;
 pub mod statuses;
 pub mod timelines;
@@ -55,6 +56,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/follow_requests/{id}/reject", post(notifications::reject))
         .route("/compose", get(statuses::compose_page))
+        .route("/search", get(search::index))
         .route("/statuses", post(statuses::publish))
         .route("/statuses/{id}/favourite", post(statuses::favourite))
         .route("/statuses/{id}/unfavourite", post(statuses::unfavourite))

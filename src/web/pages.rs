@@ -334,3 +334,16 @@ pub struct ErrorPage {
     pub heading: String,
     pub message: String,
 }
+
+/// Finding people, here or on other servers.
+#[derive(Template)]
+#[template(path = "search/index.html")]
+pub struct SearchPage {
+    pub layout: Layout,
+    pub query: String,
+    pub accounts: Vec<AccountView>,
+    /// "No accounts found." and the like.
+    pub message: Option<String>,
+    /// Shown to visitors: remote lookups need an account.
+    pub hint: Option<String>,
+}

@@ -1,0 +1,71 @@
+//! Finding accounts: by name here, or by `@user@domain` / profile URL on other servers.
+
+use crate::db;
+use crate::db::accounts::Account;
+use crate::error::{AppError, AppResult};
+use crate::service::remote_accounts;
+use crate::state::AppState;
+
+pub enum Query<'a> {
+    Handle(&'a str),
+    Url(&'a str),
+    Text(&'a str),
+}
+
+pub fn classify(q: &str) -> Query<'_> {
+    let q = q.trim();
+    if q.starts_with("https://") || q.starts_with("http://") {
+        Query::Url(q)
+    } else if q.trim_start_matches('@').contains('@') {
+        Query::Handle(q)
+    } else {
+        Query::Text(q.trim_start_matches('@'))
+    }
+}
+
+/// Accounts matching `q`. Looking up other servers (a handle or a URL) is for signed-in
+/// people only, so visitors cannot make us fetch on their behalf.
+pub async fn accounts(state: &AppState, q: &str, may_resolve: bool) -> AppResult<Vec<Account>> {
+    let q = q.trim();
+    if q.is_empty() || q.chars().count() > 300 {
+        return Ok(Vec::new());
+    }
+    match classify(q) {
+        Query::Handle(h) if may_resolve => {
+            Ok(vec![remote_accounts::resolve_handle(state, h).await?])
+        }
+        Query::Url(u) if may_resolve => {
+            if let Some(local) = local_by_url(state, u).await? {
+                return Ok(vec![local]);
+            }
+            Ok(vec![remote_accounts::fetch_and_store(state, u).await?])
+        }
+        Query::Handle(h) => {
+            let (user, domain) = h.trim_start_matches('@').split_once('@').unwrap_or((h, ""));
+            let domain =
+                Some(domain.to_lowercase()).filter(|d| *d != state.urls.domain().to_lowercase());
+            Ok(db::accounts::find_by_handles(&state.db, &[(user.to_lowercase(), domain)]).await?)
+        }
+        Query::Url(u) => Ok(db::accounts::find_by_uri(&state.db, u)
+            .await?
+            .into_iter()
+            .collect()),
+        Query::Text(t) if t.is_empty() => Ok(Vec::new()),
+        Query::Text(t) => Ok(db::accounts::search(&state.db, t, 20).await?),
+    }
+}
+
+async fn local_by_url(state: &AppState, url: &str) -> AppResult<Option<Account>> {
+    if !state.urls.is_local(url) {
+        return Ok(None);
+    }
+    let path = url.strip_prefix(state.urls.base()).unwrap_or("");
+    let name = path
+        .strip_prefix("/users/")
+        .or_else(|| path.strip_prefix("/@"))
+        .unwrap_or("");
+    if name.is_empty() {
+        return Err(AppError::not_found());
+    }
+    Ok(db::accounts::find_local(&state.db, name).await?)
+}
