@@ -50,7 +50,7 @@ pub async fn accounts(state: &AppState, q: &str, may_resolve: bool) -> AppResult
             .await?
             .into_iter()
             .collect()),
-        Query::Text(t) if t.is_empty() => Ok(Vec::new()),
+        Query::Text("") => Ok(Vec::new()),
         Query::Text(t) => Ok(db::accounts::search(&state.db, t, 20).await?),
     }
 }
