@@ -33,6 +33,7 @@ pub struct Account {
     pub discoverable: Option<bool>,
     pub inbox_url: Option<String>,
     pub shared_inbox_url: Option<String>,
+    pub followers_url: Option<String>,
     pub avatar_remote_url: Option<String>,
     pub header_remote_url: Option<String>,
     pub moved_to_account_id: Option<AccountId>,
@@ -74,7 +75,7 @@ impl Account {
 }
 
 pub const COLUMNS: &str = "a.id, a.username, a.domain, a.display_name, a.note, a.note_source, a.fields, \
-    a.uri, a.url, a.actor_type, a.locked, a.discoverable, a.inbox_url, a.shared_inbox_url, \
+    a.uri, a.url, a.actor_type, a.locked, a.discoverable, a.inbox_url, a.shared_inbox_url, a.followers_url, \
     a.avatar_remote_url, a.header_remote_url, a.moved_to_account_id, a.memorial, a.suspended_at, \
     a.statuses_count, a.followers_count, a.following_count, a.last_status_at, a.created_at, a.updated_at";
 

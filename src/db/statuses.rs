@@ -308,6 +308,8 @@ pub struct NewStatus<'a> {
     pub account_id: AccountId,
     pub in_reply_to_id: Option<StatusId>,
     pub in_reply_to_account_id: Option<AccountId>,
+    /// For remote replies: the URI answered, even when we do not have that status.
+    pub in_reply_to_uri: Option<&'a str>,
     pub reblog_of_id: Option<StatusId>,
     pub text: &'a str,
     pub content: &'a str,
@@ -321,8 +323,8 @@ pub struct NewStatus<'a> {
 pub async fn insert(db: impl Executor<'_>, s: &NewStatus<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO statuses (id, uri, url, account_id, in_reply_to_id, in_reply_to_account_id, reblog_of_id, \
-         text, content, spoiler_text, sensitive, visibility, language, local) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         text, content, spoiler_text, sensitive, visibility, language, local, in_reply_to_uri) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(s.id)
     .bind(s.uri)
@@ -338,6 +340,7 @@ pub async fn insert(db: impl Executor<'_>, s: &NewStatus<'_>) -> sqlx::Result<()
     .bind(s.visibility.as_str())
     .bind(s.language)
     .bind(s.local)
+    .bind(s.in_reply_to_uri)
     .execute(db)
     .await
     .map(|_| ())
@@ -462,4 +465,44 @@ pub async fn count_local(db: impl Executor<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT count(*) FROM statuses WHERE local AND reblog_of_id IS NULL")
         .fetch_one(db)
         .await
+}
+
+pub async fn find_by_uri(db: impl Executor<'_>, uri: &str) -> sqlx::Result<Option<Status>> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM statuses s WHERE s.uri = $1"
+    )))
+    .bind(uri)
+    .fetch_optional(db)
+    .await
+}
+
+/// Inserts a remote status under a backdated id; false when the id was taken (the
+/// caller tries another) — a status with the same URI is left as it is.
+pub async fn insert_remote(
+    db: impl Executor<'_>,
+    s: &NewStatus<'_>,
+    created_at: time::OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let result = sqlx::query(
+        "INSERT INTO statuses (id, uri, url, account_id, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri, \
+         text, content, spoiler_text, sensitive, visibility, language, local, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, false, $14) ON CONFLICT DO NOTHING",
+    )
+    .bind(s.id)
+    .bind(s.uri)
+    .bind(s.url)
+    .bind(s.account_id)
+    .bind(s.in_reply_to_id)
+    .bind(s.in_reply_to_account_id)
+    .bind(s.in_reply_to_uri)
+    .bind(s.text)
+    .bind(s.content)
+    .bind(s.spoiler_text)
+    .bind(s.sensitive)
+    .bind(s.visibility.as_str())
+    .bind(s.language)
+    .bind(created_at)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
 }

@@ -10,6 +10,7 @@ pub mod notifications;
 pub mod profile;
 pub mod registration;
 pub mod remote_accounts;
+pub mod remote_statuses;
 pub mod search;
 pub mod secrets;
 pub mod sessions;

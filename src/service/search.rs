@@ -23,6 +23,39 @@ pub fn classify(q: &str) -> Query<'_> {
     }
 }
 
+#[derive(Default)]
+pub struct Found {
+    pub accounts: Vec<Account>,
+    pub statuses: Vec<crate::id::StatusId>,
+}
+
+/// Accounts or posts matching `q`. A link is tried as a profile, then as a post.
+pub async fn search(state: &AppState, q: &str, may_resolve: bool) -> AppResult<Found> {
+    if let Query::Url(u) = classify(q)
+        && may_resolve
+    {
+        return match accounts(state, q, true).await {
+            Ok(accounts) => Ok(Found {
+                accounts,
+                statuses: Vec::new(),
+            }),
+            Err(account_error) => {
+                match crate::service::remote_statuses::fetch_and_store(state, u).await {
+                    Ok(s) => Ok(Found {
+                        accounts: Vec::new(),
+                        statuses: vec![s.id],
+                    }),
+                    Err(_) => Err(account_error),
+                }
+            }
+        };
+    }
+    Ok(Found {
+        accounts: accounts(state, q, may_resolve).await?,
+        statuses: Vec::new(),
+    })
+}
+
 /// Accounts matching `q`. Looking up other servers (a handle or a URL) is for signed-in
 /// people only, so visitors cannot make us fetch on their behalf.
 pub async fn accounts(state: &AppState, q: &str, may_resolve: bool) -> AppResult<Vec<Account>> {

@@ -342,6 +342,8 @@ pub struct SearchPage {
     pub layout: Layout,
     pub query: String,
     pub accounts: Vec<AccountView>,
+    /// A post found by its link.
+    pub statuses: Vec<StatusView>,
     /// "No accounts found." and the like.
     pub message: Option<String>,
     /// Shown to visitors: remote lookups need an account.

@@ -24,9 +24,16 @@ pub async fn index(
 ) -> PageResult<Response> {
     let query = q.q.unwrap_or_default();
     let signed_in = session.viewer.is_some();
-    let (accounts, message) = match search::accounts(&state, &query, signed_in).await {
-        Ok(found) if found.is_empty() && !query.trim().is_empty() => {
-            (Vec::new(), Some("No accounts found.".to_string()))
+    let (found, message) = match search::search(&state, &query, signed_in).await {
+        Ok(found)
+            if found.accounts.is_empty()
+                && found.statuses.is_empty()
+                && !query.trim().is_empty() =>
+        {
+            (
+                search::Found::default(),
+                Some("No accounts found.".to_string()),
+            )
         }
         Ok(found) => (found, None),
         Err(e)
@@ -35,19 +42,30 @@ pub async fn index(
                 ErrorKind::NotFound | ErrorKind::Validation | ErrorKind::Unavailable
             ) =>
         {
-            (Vec::new(), Some(format!("Nothing found: {}", e.message())))
+            (
+                search::Found::default(),
+                Some(format!("Nothing found: {}", e.message())),
+            )
         }
         Err(e) => return Err(e.into()),
     };
+    let viewer = session.viewer.as_ref().map(|v| &v.account);
+    let statuses =
+        crate::service::timelines::details(&state, &found.statuses, viewer.map(|v| v.id)).await?;
     let hint = (!signed_in).then(|| {
         "Log in to look up people on other servers by @user@domain or profile link.".to_string()
     });
     let page = SearchPage {
         layout: layout(&state, &session, "Search", "search").await?,
         query,
-        accounts: accounts
+        accounts: found
+            .accounts
             .iter()
             .map(|a| views::account(a, &state.urls))
+            .collect(),
+        statuses: statuses
+            .iter()
+            .map(|d| views::status(d, viewer, &state.urls))
             .collect(),
         message,
         hint,

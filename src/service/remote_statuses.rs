@@ -1,0 +1,181 @@
+//! Remote posts fetched by URL: the author must be on the post's own host, the thread
+//! above is followed only a few levels, HTML is sanitised, and local people mentioned
+//! are notified. Inbox deliveries will store posts through the same path.
+
+use crate::activitypub::fetch;
+use crate::activitypub::parse::{RemoteNote, visibility};
+use crate::db;
+use crate::db::statuses::{NewStatus, Status};
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::service::notifications::{self, Kind};
+use crate::service::remote_accounts::{self, authority};
+use crate::state::AppState;
+use crate::text;
+use std::future::Future;
+use std::pin::Pin;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use url::Url;
+
+/// How many posts up a thread a fetch may follow (one hostile post must not make us
+/// fetch forever, S23).
+pub const MAX_PARENTS: usize = 3;
+const CONTENT_MAX: usize = 100_000;
+const TAGS_MAX: usize = 20;
+const MENTIONS_MAX: usize = 50;
+
+fn refuse(message: impl Into<String>) -> AppError {
+    AppError::new(ErrorKind::Unavailable, message)
+}
+
+/// The status at `uri`, from our database or fetched from its origin.
+pub async fn fetch_and_store(state: &AppState, uri: &str) -> AppResult<Status> {
+    fetch_at_depth(state, uri.to_string(), 0).await
+}
+
+fn fetch_at_depth(
+    state: &AppState,
+    uri: String,
+    depth: usize,
+) -> Pin<Box<dyn Future<Output = AppResult<Status>> + Send + '_>> {
+    Box::pin(async move {
+        if let Some(s) = db::statuses::find_by_uri(&state.db, &uri).await? {
+            return Ok(s);
+        }
+        if state.urls.is_local(&uri) || db::statuses::is_tombstoned(&state.db, &uri).await? {
+            return Err(AppError::not_found());
+        }
+        let (doc, from) = fetch::fetch_object(state, &uri).await?;
+        let note: RemoteNote =
+            serde_json::from_value(doc).map_err(|_| refuse("That is not a post"))?;
+        store(state, &note, &from, depth).await
+    })
+}
+
+fn is_post_type(note: &RemoteNote) -> bool {
+    note.kind
+        .iter()
+        .any(|t| matches!(t.as_str(), "Note" | "Question" | "Article" | "Page"))
+}
+
+async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) -> AppResult<Status> {
+    if !is_post_type(note) {
+        return Err(refuse("That is not a post"));
+    }
+    let origin = authority(from).ok_or_else(|| refuse("The post has no host"))?;
+    let author_uri = note
+        .author()
+        .ok_or_else(|| refuse("The post has no author"))?;
+    let author_host = Url::parse(author_uri).ok().and_then(|u| authority(&u));
+    if author_host.as_deref() != Some(origin.as_str()) {
+        return Err(refuse("The post's author is on another host"));
+    }
+    let author = match db::accounts::find_by_uri(&state.db, author_uri).await? {
+        Some(a) if !a.is_local() => a,
+        Some(_) => return Err(refuse("A remote post cannot be by a local account")),
+        None => remote_accounts::fetch_and_store(state, author_uri).await?,
+    };
+    let parent = match note.in_reply_to() {
+        Some(p) if depth < MAX_PARENTS => {
+            fetch_at_depth(state, p.to_string(), depth + 1).await.ok()
+        }
+        Some(p) => db::statuses::find_by_uri(&state.db, p).await?,
+        None => None,
+    };
+    let to = note.to.clone().into_vec();
+    let cc = note.cc.clone().into_vec();
+    let vis = visibility(&to, &cc, author.followers_url.as_deref());
+    let raw: String = note
+        .content_html()
+        .unwrap_or("")
+        .chars()
+        .take(CONTENT_MAX)
+        .collect();
+    let mut content = text::sanitize_remote_html(&raw);
+    let is_article = note
+        .kind
+        .iter()
+        .any(|t| matches!(t.as_str(), "Article" | "Page"));
+    if is_article && let Some(title) = note.name.as_deref() {
+        content = format!(
+            "<p><strong>{}</strong></p>{content}",
+            text::escape_html(title)
+        );
+    }
+    let spoiler: String = text::html_to_plain(note.summary.as_deref().unwrap_or(""))
+        .chars()
+        .take(1000)
+        .collect();
+    let url = note.url.as_ref().and_then(|u| {
+        u.iter().find_map(|l| match l {
+            crate::activitypub::parse::IdOrObject::Id(s) => Some(s.clone()),
+            crate::activitypub::parse::IdOrObject::Object(o) => o.href.clone(),
+        })
+    });
+    let created_at = note
+        .published
+        .as_deref()
+        .and_then(|p| OffsetDateTime::parse(p, &Rfc3339).ok())
+        .filter(|t| *t <= OffsetDateTime::now_utc() + time::Duration::minutes(5))
+        .unwrap_or_else(OffsetDateTime::now_utc);
+    let plain_text = text::html_to_plain(&content);
+    let mut tx = state.db.begin().await?;
+    let mut id = None;
+    for _ in 0..10 {
+        let candidate = crate::id::StatusId(crate::id::id_at(created_at));
+        let inserted = db::statuses::insert_remote(
+            &mut *tx,
+            &NewStatus {
+                id: candidate,
+                uri: &note.id,
+                url: url.as_deref(),
+                account_id: author.id,
+                in_reply_to_id: parent.as_ref().map(|p| p.id),
+                in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+                in_reply_to_uri: note.in_reply_to(),
+                reblog_of_id: None,
+                text: &plain_text,
+                content: &content,
+                spoiler_text: &spoiler,
+                sensitive: note.sensitive.unwrap_or(false) || !spoiler.is_empty(),
+                visibility: vis,
+                language: note.language().filter(|l| l.len() <= 16),
+                local: false,
+            },
+            created_at,
+        )
+        .await?;
+        if inserted {
+            id = Some(candidate);
+            break;
+        }
+        if let Some(existing) = db::statuses::find_by_uri(&mut *tx, &note.id).await? {
+            return Ok(existing);
+        }
+    }
+    let id = id.ok_or_else(|| AppError::internal("no free id for a remote status"))?;
+    for href in note.mentions().into_iter().take(MENTIONS_MAX) {
+        if let Some(account) = db::accounts::find_by_uri(&mut *tx, href).await? {
+            db::statuses::insert_mention(&mut *tx, id, account.id).await?;
+            notifications::notify(&mut tx, &account, author.id, Kind::Mention, Some(id)).await?;
+        }
+    }
+    for name in note.hashtags().into_iter().take(TAGS_MAX) {
+        let clean: String = name
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == '_')
+            .take(100)
+            .collect();
+        if !clean.is_empty() {
+            let tag = db::tags::find_or_create(&mut tx, &clean).await?;
+            db::tags::attach(&mut *tx, id, tag.id).await?;
+        }
+    }
+    if let Some(p) = &parent {
+        db::statuses::add_to_counter(&mut *tx, p.id, db::statuses::Counter::Replies, 1).await?;
+    }
+    tx.commit().await?;
+    db::statuses::find(&state.db, id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
