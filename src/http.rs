@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use std::time::Duration;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -45,6 +45,12 @@ pub fn router(state: AppState) -> Router {
             get(crate::activitypub::objects::status_activity),
         )
         .route("/actor", get(crate::activitypub::routes::instance_actor))
+        .route("/inbox", post(crate::activitypub::inbox::receive))
+        .route(
+            "/users/{name}/inbox",
+            post(crate::activitypub::inbox::receive),
+        )
+        .route("/actor/inbox", post(crate::activitypub::inbox::receive))
         .merge(crate::web::routes(state.clone()))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

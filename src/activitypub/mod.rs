@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod fetch;
+pub mod inbox;
 pub mod negotiation;
 pub mod objects;
 pub mod parse;

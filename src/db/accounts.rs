@@ -451,3 +451,13 @@ pub async fn search(db: impl Executor<'_>, prefix: &str, limit: i64) -> sqlx::Re
     .fetch_all(db)
     .await
 }
+
+/// The remote account that publishes this key id.
+pub async fn find_by_key_id(db: impl Executor<'_>, key_id: &str) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts a WHERE a.public_key_id = $1 AND a.domain IS NOT NULL LIMIT 1"
+    )))
+    .bind(key_id)
+    .fetch_optional(db)
+    .await
+}

@@ -47,6 +47,8 @@ pub enum Job {
         body: String,
         sender: Option<AccountId>,
     },
+    /// Process an activity `actor` sent to one of our inboxes (already verified).
+    Inbox { actor: AccountId, body: String },
     /// Mail a fresh confirmation link to a user who has not confirmed yet.
     ConfirmationMail { user_id: UserId },
     /// Mail a fresh password-reset link.
@@ -57,6 +59,7 @@ impl Job {
     pub fn kind(&self) -> &'static str {
         match self {
             Job::Deliver { .. } => "deliver",
+            Job::Inbox { .. } => "inbox",
             Job::ConfirmationMail { .. } => "confirmation_mail",
             Job::PasswordResetMail { .. } => "password_reset_mail",
         }
@@ -65,6 +68,7 @@ impl Job {
     pub fn lane(&self) -> Lane {
         match self {
             Job::Deliver { .. } => Lane::Delivery,
+            Job::Inbox { .. } => Lane::Inbox,
             Job::ConfirmationMail { .. } | Job::PasswordResetMail { .. } => Lane::Local,
         }
     }

@@ -338,6 +338,9 @@ pub async fn execute(state: &AppState, row: &JobRow) -> Outcome {
             body,
             sender,
         } => deliver::deliver(state, &inbox, &body, sender).await,
+        Job::Inbox { actor, body } => {
+            crate::activitypub::inbox::process::process(state, actor, &body).await
+        }
         Job::ConfirmationMail { user_id } => {
             mail_outcome(account_mail::mail_confirmation(state, user_id).await)
         }

@@ -138,3 +138,56 @@ pub async fn list_page(
         .flatten();
     Ok((accounts, next))
 }
+
+/// A remote account's Follow of a local one: a follow (or a request, for locked
+/// accounts) recorded, the owner notified, and for follows an Accept delivered through
+/// the queue, all in one transaction. A repeated Follow is accepted again, as Mastodon
+/// does to resynchronise.
+pub async fn accept_remote_follow(
+    state: &AppState,
+    follower: &Account,
+    target: &Account,
+    activity_id: &str,
+) -> AppResult<()> {
+    let rel = db::follows::relationship(&state.db, target.id, follower.id).await?;
+    if rel.blocking {
+        return Err(AppError::forbidden());
+    }
+    let inbox = follower
+        .inbox_url
+        .clone()
+        .ok_or_else(|| AppError::invalid("The follower has no inbox"))?;
+    let mut tx = state.db.begin().await?;
+    if target.locked {
+        if db::follows::insert_request(&mut *tx, follower.id, target.id, Some(activity_id)).await? {
+            notifications::notify(&mut tx, target, follower.id, Kind::FollowRequest, None).await?;
+        }
+        tx.commit().await?;
+        return Ok(());
+    }
+    if db::follows::insert_follow(&mut *tx, follower.id, target.id, Some(activity_id)).await? {
+        db::accounts::add_follow_counts(&mut *tx, follower.id, target.id, 1).await?;
+        notifications::notify(&mut tx, target, follower.id, Kind::Follow, None).await?;
+    }
+    let follow =
+        crate::activitypub::activities::follow(activity_id.to_string(), &follower.uri, &target.uri);
+    let accept_id = format!(
+        "{}#accepts/follows/{}",
+        target.uri,
+        crate::service::secrets::random_token(9)
+    );
+    let accept =
+        crate::activitypub::activities::answer_follow(accept_id, true, &target.uri, &follow);
+    let body = serde_json::to_string(&accept).map_err(AppError::internal)?;
+    crate::delivery::enqueue(
+        &mut tx,
+        &[crate::delivery::Job::Deliver {
+            inbox,
+            body,
+            sender: Some(target.id),
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! Follow and Undo(Follow) from remote accounts.
+
+use crate::activitypub::parse::Envelope;
+use crate::db;
+use crate::db::accounts::Account;
+use crate::error::{AppError, AppResult};
+use crate::service::follows;
+use crate::state::AppState;
+use serde_json::Value;
+
+/// A remote account follows (or asks to follow) one of ours.
+pub async fn follow(state: &AppState, actor: &Account, envelope: &Envelope) -> AppResult<()> {
+    let activity_id = envelope
+        .id
+        .as_deref()
+        .ok_or_else(|| AppError::invalid("A Follow needs an id"))?;
+    let target = local_target(state, envelope.object_id()).await?;
+    follows::accept_remote_follow(state, actor, &target, activity_id).await
+}
+
+/// Undo of a Follow: only the follower who sent it may undo it.
+pub async fn undo(state: &AppState, actor: &Account, envelope: &Envelope) -> AppResult<()> {
+    let Some(Value::Object(inner)) = envelope.object.as_ref() else {
+        return Err(AppError::invalid("Undo needs the embedded activity"));
+    };
+    if inner.get("type").and_then(Value::as_str) != Some("Follow") {
+        return Err(AppError::invalid("Only Undo of a Follow is handled so far"));
+    }
+    let inner_actor = inner.get("actor").and_then(Value::as_str);
+    if inner_actor.is_some_and(|a| a != actor.uri) {
+        return Err(AppError::forbidden());
+    }
+    let target = local_target(state, inner.get("object").and_then(Value::as_str)).await?;
+    follows::unfollow(state, actor, &target).await.map(|_| ())
+}
+
+async fn local_target(state: &AppState, uri: Option<&str>) -> AppResult<Account> {
+    let uri = uri.ok_or_else(|| AppError::invalid("No object"))?;
+    db::accounts::find_by_uri(&state.db, uri)
+        .await?
+        .filter(|a| a.is_local() && a.actor_type != "Application" && a.suspended_at.is_none())
+        .ok_or_else(AppError::not_found)
+}

@@ -1,0 +1,147 @@
+//! Inboxes: verify the HTTP signature before anything else, check that the signer is
+//! the activity's actor, hand the activity to the queue and answer 202 at once.
+//! Processing (one file per activity type) happens in the worker's inbox lane.
+
+pub mod follow;
+pub mod process;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+use crate::activitypub::parse::Envelope;
+use crate::db;
+use crate::db::accounts::Account;
+use crate::delivery::{Job, enqueue};
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::httpsig::{IncomingSignature, RequestParts, VerifyingKey};
+use crate::service::remote_accounts;
+use crate::state::AppState;
+
+/// Largest activity accepted.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+fn unauthorized(message: &str) -> AppError {
+    AppError::new(ErrorKind::Unauthorized, message)
+}
+
+/// POST to a personal inbox or the shared inbox.
+pub async fn receive(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match accept(&state, &method, &uri, &headers, &body).await {
+        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn accept(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> AppResult<()> {
+    if body.len() > MAX_BODY {
+        return Err(AppError::new(
+            ErrorKind::BadRequest,
+            "The activity is too large",
+        ));
+    }
+    let signer = verified_signer(state, method, uri, headers, body).await?;
+    let envelope: Envelope = serde_json::from_slice(body)
+        .map_err(|_| AppError::bad_request("The body is not an activity"))?;
+    if envelope.actor_id() != Some(signer.uri.as_str()) {
+        return Err(unauthorized("The signer is not the activity's actor"));
+    }
+    if let Some(host) = signer.domain.as_deref() {
+        crate::delivery::hosts::record_success(&state.db, host).await;
+    }
+    let text = String::from_utf8_lossy(body).into_owned();
+    let mut conn = state.db.acquire().await?;
+    enqueue(
+        &mut conn,
+        &[Job::Inbox {
+            actor: signer.id,
+            body: text,
+        }],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The account whose key signed this request, after checking the signature, digest and
+/// date. An unknown key's actor is fetched; a failing signature refetches it once (keys
+/// rotate). Anything that cannot be verified is 401, so senders may retry another way.
+async fn verified_signer(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> AppResult<Account> {
+    let signature =
+        IncomingSignature::parse(headers).map_err(|e| unauthorized(&format!("Signature: {e}")))?;
+    let key_id = signature.key_id().to_string();
+    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let scheme = if state.urls.is_https() {
+        "https"
+    } else {
+        "http"
+    };
+    let parts = RequestParts::new(
+        method.as_str(),
+        scheme,
+        state.urls.domain(),
+        path_and_query,
+        headers,
+    );
+    let now = std::time::SystemTime::now();
+    let mut account = match db::accounts::find_by_key_id(&state.db, &key_id).await? {
+        Some(a) => a,
+        None => fetch_key_owner(state, &key_id).await?,
+    };
+    for attempt in 0..2 {
+        let pem = db::accounts::public_key_pem(&state.db, account.id)
+            .await?
+            .unwrap_or_default();
+        let key =
+            VerifyingKey::from_pem(&pem).map_err(|e| unauthorized(&format!("Signature: {e}")))?;
+        match signature.verify(&parts, body, &key, now) {
+            Ok(()) => return Ok(account),
+            Err(e) if attempt == 0 && e.may_pass_with_fresh_key() => {
+                account = fetch_key_owner(state, &key_id).await?;
+            }
+            Err(e) => return Err(unauthorized(&format!("Signature: {e}"))),
+        }
+    }
+    Err(unauthorized("Signature: could not be verified"))
+}
+
+/// Fetches the actor that owns `key_id` (the key id without its fragment is the actor
+/// for Mastodon and most others) and checks it really publishes that key (S07).
+async fn fetch_key_owner(state: &AppState, key_id: &str) -> AppResult<Account> {
+    let actor_uri = key_id.split('#').next().unwrap_or(key_id);
+    let account = remote_accounts::fetch_and_store(state, actor_uri)
+        .await
+        .map_err(|e| {
+            unauthorized(&format!(
+                "The signing key could not be fetched: {}",
+                e.message()
+            ))
+        })?;
+    let publishes = db::accounts::find_by_key_id(&state.db, key_id)
+        .await?
+        .is_some_and(|a| a.id == account.id);
+    if !publishes {
+        return Err(unauthorized(
+            "The signing key does not belong to that actor",
+        ));
+    }
+    Ok(account)
+}
