@@ -278,3 +278,81 @@ async fn activities_that_cannot_be_verified_are_refused_with_nothing_stored() {
     );
     assert_eq!(app.account("alice").await.followers_count, 0);
 }
+
+#[tokio::test]
+async fn created_posts_appear_notify_the_mentioned_and_deletes_stick() {
+    let remote = Remote::start().await;
+    let allowed = remote.host.clone();
+    let app =
+        TestApp::start_with(move |c| c.federation.allowed_private_hosts = vec![allowed]).await;
+    app.create_user("alice").await;
+    let alice = app.account("alice").await;
+    let note_id = format!("{}/notes/1", remote.base);
+    let note = json!({"id": note_id, "type": "Note", "attributedTo": remote.actor(),
+        "content": "<p>hello <a href=\"x\" class=\"u-url mention\">@alice</a><script>x()</script></p>",
+        "published": "2026-11-26T09:00:00Z", "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [alice.uri],
+        "tag": [{"type": "Mention", "href": alice.uri, "name": "@alice"}]});
+    let create = json!({"@context": "https://www.w3.org/ns/activitystreams", "id": format!("{note_id}/activity"),
+        "type": "Create", "actor": remote.actor(), "object": note, "to": note["to"], "cc": note["cc"]});
+    assert_eq!(
+        remote.post(&app.url("/inbox"), &create, true).await,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        remote.post(&app.url("/inbox"), &create, true).await,
+        StatusCode::ACCEPTED
+    );
+    app.drain().await;
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM statuses").await,
+        1,
+        "delivered twice, stored once"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM notifications WHERE type = 'mention'"
+        )
+        .await,
+        1
+    );
+    let content: String = sqlx::query_scalar("SELECT content FROM statuses")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert!(!content.contains("<script"));
+    // A Create of someone else's post (S04) is not stored.
+    let mut forged = create.clone();
+    forged["object"]["id"] = json!(format!("{}/notes/2", remote.base));
+    forged["object"]["attributedTo"] = json!("https://victim.example/users/vic");
+    assert_eq!(
+        remote.post(&app.url("/inbox"), &forged, true).await,
+        StatusCode::ACCEPTED
+    );
+    app.drain().await;
+    assert_eq!(count(&app, "SELECT count(*) FROM statuses").await, 1);
+    // Delete by the author removes it and a replayed Create does not bring it back.
+    let delete = json!({"@context": "https://www.w3.org/ns/activitystreams", "id": format!("{note_id}#delete"),
+        "type": "Delete", "actor": remote.actor(), "object": {"id": note_id, "type": "Tombstone"}});
+    assert_eq!(
+        remote.post(&app.url("/inbox"), &delete, true).await,
+        StatusCode::ACCEPTED
+    );
+    app.drain().await;
+    assert_eq!(count(&app, "SELECT count(*) FROM statuses").await, 0);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM notifications").await,
+        0,
+        "its notification went with it"
+    );
+    assert_eq!(
+        remote.post(&app.url("/inbox"), &create, true).await,
+        StatusCode::ACCEPTED
+    );
+    app.drain().await;
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM statuses").await,
+        0,
+        "tombstones keep it deleted"
+    );
+}

@@ -506,3 +506,20 @@ pub async fn insert_remote(
     .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// Remembers a deleted URI (also for posts that never arrived), so a late Create is not
+/// stored.
+pub async fn insert_tombstone(
+    db: impl Executor<'_>,
+    uri: &str,
+    account: AccountId,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO tombstones (uri, account_id) VALUES ($1, $2) ON CONFLICT (uri) DO NOTHING",
+    )
+    .bind(uri)
+    .bind(account)
+    .execute(db)
+    .await
+    .map(|_| ())
+}

@@ -52,6 +52,61 @@ fn fetch_at_depth(
     })
 }
 
+/// A post that arrived embedded in a verified Create from `actor`: it must be theirs and
+/// live on their host (S04, S11); a post we already have, or whose URI was deleted, is
+/// left alone.
+pub async fn store_from_activity(
+    state: &AppState,
+    object: &serde_json::Value,
+    actor: &crate::db::accounts::Account,
+) -> AppResult<Status> {
+    let note: RemoteNote = serde_json::from_value(object.clone())
+        .map_err(|_| AppError::invalid("That is not a post"))?;
+    if note.author() != Some(actor.uri.as_str()) {
+        return Err(AppError::invalid("The post is not the actor's"));
+    }
+    let from = Url::parse(&note.id).map_err(|_| AppError::invalid("The post has no usable id"))?;
+    if authority(&from) != actor.domain.clone() {
+        return Err(AppError::invalid("The post is not on the actor's host"));
+    }
+    if let Some(existing) = db::statuses::find_by_uri(&state.db, &note.id).await? {
+        return Ok(existing);
+    }
+    if db::statuses::is_tombstoned(&state.db, &note.id).await? {
+        return Err(AppError::not_found());
+    }
+    store(state, &note, &from, 0).await
+}
+
+/// Deletes a remote post on its author's word: only the author may delete it (S11).
+pub async fn delete_by_author(
+    state: &AppState,
+    uri: &str,
+    actor: &crate::db::accounts::Account,
+) -> AppResult<()> {
+    match db::statuses::find_by_uri(&state.db, uri).await? {
+        Some(status) if status.account_id == actor.id => {
+            let mut tx = state.db.begin().await?;
+            db::statuses::delete_with_tombstone(&mut tx, &status).await?;
+            if let Some(parent) = status.in_reply_to_id {
+                db::statuses::add_to_counter(&mut *tx, parent, db::statuses::Counter::Replies, -1)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+        Some(_) => Err(AppError::forbidden()),
+        None => {
+            // Remember the deletion so a late Create is not stored, if the URI is the actor's.
+            let same_host = Url::parse(uri).ok().and_then(|u| authority(&u)) == actor.domain;
+            if same_host {
+                db::statuses::insert_tombstone(&state.db, uri, actor.id).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
 fn is_post_type(note: &RemoteNote) -> bool {
     note.kind
         .iter()

@@ -3,6 +3,7 @@
 //! Processing (one file per activity type) happens in the worker's inbox lane.
 
 pub mod follow;
+pub mod notes;
 pub mod process;
 
 use axum::body::Bytes;

@@ -1,7 +1,7 @@
 //! Processing a verified activity in the worker: read the type first, then hand it to
 //! the matching handler. Unknown types are acknowledged and logged, never an error.
 
-use crate::activitypub::inbox::follow;
+use crate::activitypub::inbox::{follow, notes};
 use crate::activitypub::parse::Envelope;
 use crate::db;
 use crate::delivery::Outcome;
@@ -26,6 +26,8 @@ pub async fn process(state: &AppState, actor: AccountId, body: &str) -> Outcome 
     let result = match envelope.kind() {
         Some("Follow") => follow::follow(state, &actor, &envelope).await,
         Some("Undo") => follow::undo(state, &actor, &envelope).await,
+        Some("Create") => notes::create(state, &actor, &envelope).await,
+        Some("Delete") => notes::delete(state, &actor, &envelope).await,
         other => {
             tracing::info!(kind = ?other, actor = %actor.uri, "activity type not handled yet; acknowledged");
             return Outcome::DoneWithNote(format!(
