@@ -131,6 +131,12 @@ impl Urls {
     }
 }
 
+/// `host[:port]` of a URL, lowercase (the port only when not the scheme's default): the
+/// domain of a remote account and the key of a delivery host.
+pub fn authority(url: &Url) -> Option<String> {
+    crate::outbound::host_header(url).map(|h| h.to_ascii_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,13 +5,11 @@
 
 use crate::delivery::keys::Signer;
 use crate::error::{AppError, AppResult, ErrorKind};
-use crate::httpsig;
-use crate::outbound::{OutboundError, OutboundRequest, SignHop};
+use crate::outbound::{OutboundError, OutboundRequest};
 use crate::state::AppState;
 use reqwest::header::{ACCEPT, HeaderValue};
 use serde_json::Value;
 use std::sync::Arc;
-use std::time::SystemTime;
 use url::Url;
 
 pub const ACCEPT_AP: &str = "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
@@ -72,24 +70,11 @@ pub async fn fetch_object(state: &AppState, url: &str) -> AppResult<(Value, Url)
 
 async fn get(state: &AppState, url: Url) -> AppResult<(Value, Url)> {
     let signer = instance_signer(state).await?;
-    let sign: SignHop = Arc::new(move |method, url, headers| {
-        if let Err(e) = httpsig::sign_outgoing(
-            method,
-            url,
-            headers,
-            None,
-            &signer.key,
-            &signer.key_id,
-            SystemTime::now(),
-        ) {
-            tracing::error!(error = %e, "could not sign a fetch");
-        }
-    });
     let mut request = OutboundRequest::get(url);
     request
         .headers
         .insert(ACCEPT, HeaderValue::from_static(ACCEPT_AP));
-    request.sign = Some(sign);
+    request.sign = Some(signer.hop());
     let res = state.outbound.send(request).await.map_err(|e| match e {
         OutboundError::Refused(_) => unavailable("That address cannot be fetched"),
         other => unavailable(format!("Remote data could not be fetched: {other}")),

@@ -5,11 +5,9 @@
 //! errors retried.
 
 use crate::delivery::hosts::{self, Gate, HostFailure};
-use crate::delivery::keys::Signer;
 use crate::delivery::worker::Outcome;
-use crate::httpsig;
 use crate::id::AccountId;
-use crate::outbound::{OutboundError, OutboundRequest, SignHop};
+use crate::outbound::{OutboundError, OutboundRequest};
 use crate::state::AppState;
 use base64::Engine;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -66,7 +64,7 @@ pub async fn deliver(
     }
     let sign = match sender {
         Some(id) => match state.signing_keys.get(&state.db, id).await {
-            Ok(Some(signer)) => Some(signer_hop(signer)),
+            Ok(Some(signer)) => Some(signer.hop()),
             // The sender is gone: nothing to deliver on its behalf.
             Ok(None) => return Outcome::DoneWithNote("the sender no longer exists".into()),
             Err(e) => {
@@ -119,23 +117,6 @@ pub async fn deliver(
         },
         Err(e) => Outcome::Final(e.to_string()),
     }
-}
-
-/// Signs each hop at send time (fresh `Date`), as the sender's key.
-fn signer_hop(signer: std::sync::Arc<Signer>) -> SignHop {
-    std::sync::Arc::new(move |method, url, headers| {
-        if let Err(e) = httpsig::sign_outgoing(
-            method,
-            url,
-            headers,
-            None,
-            &signer.key,
-            &signer.key_id,
-            SystemTime::now(),
-        ) {
-            tracing::error!(error = %e, "could not sign a delivery");
-        }
-    })
 }
 
 /// What an HTTP status means for a delivery.

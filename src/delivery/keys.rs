@@ -1,8 +1,9 @@
 //! Signing keys of local accounts, parsed once per process and shared by deliveries.
 
 use crate::db;
-use crate::httpsig::SigningKey;
+use crate::httpsig::{self, SigningKey};
 use crate::id::AccountId;
+use crate::outbound::SignHop;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -10,6 +11,20 @@ use std::sync::{Arc, Mutex};
 pub struct Signer {
     pub key: SigningKey,
     pub key_id: String,
+}
+
+impl Signer {
+    /// A hook for the outbound client that signs each hop at send time (fresh `Date`).
+    pub fn hop(self: Arc<Self>) -> SignHop {
+        Arc::new(move |method, url, headers| {
+            let now = std::time::SystemTime::now();
+            if let Err(e) =
+                httpsig::sign_outgoing(method, url, headers, None, &self.key, &self.key_id, now)
+            {
+                tracing::error!(error = %e, "could not sign an outgoing request");
+            }
+        })
+    }
 }
 
 #[derive(Clone, Default)]

@@ -92,12 +92,7 @@ impl Job {
 
 /// `host[:port]` of a URL, lowercase.
 pub fn host_of(url: &str) -> Option<String> {
-    let u = url::Url::parse(url).ok()?;
-    let host = u.host_str()?.to_lowercase();
-    Some(match u.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host,
-    })
+    crate::urls::authority(&url::Url::parse(url).ok()?)
 }
 
 /// How often and how far apart a job is tried.

@@ -9,6 +9,7 @@ use crate::db::accounts::{Account, ProfileField, RemoteAccount};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::state::AppState;
 use crate::text;
+use crate::urls::authority;
 use url::Url;
 
 const NAME_MAX: usize = 100;
@@ -17,15 +18,6 @@ const FIELD_MAX: usize = 2_000;
 
 fn refuse(message: impl Into<String>) -> AppError {
     AppError::new(ErrorKind::Unavailable, message)
-}
-
-/// `host[:port]`, lowercase: the account's domain.
-pub fn authority(url: &Url) -> Option<String> {
-    let host = url.host_str()?.to_ascii_lowercase();
-    Some(match url.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host,
-    })
 }
 
 /// Keeps a URL only if it lives on the actor's own host (Misskey's rule for inboxes and
