@@ -135,7 +135,7 @@ pub async fn lookup(state: &AppState, resource: &str) -> AppResult<Jrd> {
         Some(Resource::Local(name)) => {
             let account = db::accounts::find_local(&state.db, &name)
                 .await?
-                .filter(|a| a.suspended_at.is_none() && a.actor_type != "Application")
+                .filter(Account::is_addressable)
                 .ok_or_else(AppError::not_found)?;
             Ok(jrd_for_account(&account, &state.urls))
         }

@@ -28,10 +28,11 @@ pub fn json_response<T: Serialize>(doc: &T) -> AppResult<Response> {
     Ok(res)
 }
 
-async fn local_account(state: &AppState, username: &str) -> AppResult<Account> {
+/// A local account others may address, by username.
+pub async fn local_account(state: &AppState, username: &str) -> AppResult<Account> {
     db::accounts::find_local(&state.db, username)
         .await?
-        .filter(|a| a.suspended_at.is_none() && a.actor_type != "Application")
+        .filter(Account::is_addressable)
         .ok_or_else(AppError::not_found)
 }
 

@@ -6,7 +6,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::activitypub::negotiation::wants_activity_json;
-use crate::activitypub::{CONTENT_TYPE, render};
+use crate::activitypub::objects::{json_response, local_account};
+use crate::activitypub::render;
 use crate::db;
 use crate::db::accounts::Account;
 use crate::error::{AppError, AppResult};
@@ -17,11 +18,7 @@ pub async fn actor_response(state: &AppState, account: &Account) -> AppResult<Re
     let pem = db::accounts::public_key_pem(&state.db, account.id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let doc = render::actor(account, &pem, &state.urls);
-    let body = serde_json::to_vec(&doc).map_err(AppError::internal)?;
-    let mut res = ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response();
-    res.headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    let mut res = json_response(&render::actor(account, &pem, &state.urls))?;
     res.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("max-age=60, public"),
@@ -35,10 +32,7 @@ pub async fn user(
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> AppResult<Response> {
-    let account = db::accounts::find_local(&state.db, &name)
-        .await?
-        .filter(|a| a.suspended_at.is_none() && a.actor_type != "Application")
-        .ok_or_else(AppError::not_found)?;
+    let account = local_account(&state, &name).await?;
     if wants_activity_json(&headers) {
         return actor_response(&state, &account).await;
     }

@@ -52,6 +52,12 @@ impl Account {
         self.domain.is_none()
     }
 
+    /// Whether others may find and address it: not suspended, and not the instance
+    /// actor (which is the server, not a person).
+    pub fn is_addressable(&self) -> bool {
+        self.suspended_at.is_none() && self.actor_type != "Application"
+    }
+
     pub fn is_bot(&self) -> bool {
         matches!(self.actor_type.as_str(), "Service" | "Application")
     }

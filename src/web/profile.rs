@@ -35,7 +35,7 @@ pub async fn find_by_handle(state: &AppState, handle: &str) -> PageResult<Accoun
     let found = db::accounts::find_by_handles(&state.db, &[(user.to_lowercase(), domain)]).await?;
     found
         .into_iter()
-        .find(|a| a.suspended_at.is_none() && a.actor_type != "Application")
+        .find(Account::is_addressable)
         .ok_or_else(|| AppError::not_found().into())
 }
 

@@ -59,7 +59,8 @@ pub async fn thread(
     };
     layout.meta.og_type = "article";
     let reply = viewer.map(|_| {
-        let vis = reply_visibility(thread.focus.status.visibility());
+        // A reply keeps the parent's audience.
+        let vis = thread.focus.status.visibility();
         composer(
             &focus.path,
             Some(&focus.id),
@@ -83,11 +84,6 @@ pub async fn thread(
         reply,
     };
     Ok(Html(page.render()?).into_response())
-}
-
-/// A reply keeps the parent's audience: never wider than the parent.
-fn reply_visibility(parent: Visibility) -> Visibility {
-    parent.max(Visibility::Public)
 }
 
 #[derive(Deserialize)]
@@ -126,7 +122,7 @@ pub async fn compose_page(
             &r.path,
             Some(&r.id),
             &r.reply_prefill,
-            reply_visibility(p.shown().status.visibility()).as_str(),
+            p.shown().status.visibility().as_str(),
         ),
         _ => composer("/home", None, "", "public"),
     };

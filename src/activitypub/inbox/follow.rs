@@ -38,6 +38,6 @@ async fn local_target(state: &AppState, uri: Option<&str>) -> AppResult<Account>
     let uri = uri.ok_or_else(|| AppError::invalid("No object"))?;
     db::accounts::find_by_uri(&state.db, uri)
         .await?
-        .filter(|a| a.is_local() && a.actor_type != "Application" && a.suspended_at.is_none())
+        .filter(|a| a.is_local() && a.is_addressable())
         .ok_or_else(AppError::not_found)
 }
