@@ -79,7 +79,8 @@ id_type!(
     RuleId,
     NotificationId,
     FollowId,
-    FavouriteId
+    FavouriteId,
+    ReportId
 );
 
 #[cfg(test)]

@@ -382,3 +382,93 @@ async fn followers_only_posts_cannot_be_boosted_by_others() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn authors_edit_their_posts_and_the_history_is_kept() {
+    let app = TestApp::start().await;
+    let bob = app.signed_in("bob").await;
+    drop(bob);
+    let alice = app.signed_in("alice").await;
+    alice.post_status("First version #draft", "unlisted").await;
+    let profile = alice.get("/@alice").await;
+    let id = status_ids(&profile.body, "alice")[0].clone();
+    assert!(profile.body.contains(&format!("/statuses/{id}/edit")));
+
+    let form = alice.get(&format!("/statuses/{id}/edit")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("First version #draft"), "prefilled");
+    assert!(
+        form.body
+            .contains(&format!(r#"action="/statuses/{id}/edit""#))
+    );
+    assert!(
+        !form.body.contains(r#"name="visibility""#),
+        "visibility stays"
+    );
+
+    // Too long: the form again, nothing changed.
+    let long = "x".repeat(501);
+    let res = alice
+        .post(&format!("/statuses/{id}/edit"), &[("status", &long)])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().contains("Text is too long"));
+
+    let res = alice
+        .post(
+            &format!("/statuses/{id}/edit"),
+            &[("status", "Second version, thanks @bob #final")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let page = alice.get(&format!("/@alice/{id}")).await;
+    assert!(page.text().contains("Second version"));
+    assert!(page.body.contains("edited"));
+    let versions: Vec<String> =
+        sqlx::query_scalar("SELECT text FROM status_edits WHERE status_id = $1 ORDER BY id")
+            .bind(id.parse::<i64>().unwrap())
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        versions,
+        ["First version #draft", "Second version, thanks @bob #final"]
+    );
+    // Newly mentioned bob is told; the tags follow the text.
+    let bob_notes: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM notifications n JOIN accounts a ON a.id = n.account_id \
+         WHERE a.username = 'bob' AND n.type = 'mention'",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(bob_notes, 1);
+    // An unlisted post is on no tag page; the tags are checked in the database.
+    let tags: Vec<String> = sqlx::query_scalar(
+        "SELECT t.name FROM statuses_tags st JOIN tags t ON t.id = st.tag_id WHERE st.status_id = $1",
+    )
+    .bind(id.parse::<i64>().unwrap())
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(tags, ["final"]);
+
+    // Someone else cannot edit it.
+    let bob = app.client();
+    bob.log_in("bob", support::PASSWORD).await;
+    assert_eq!(
+        bob.get(&format!("/statuses/{id}/edit")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let res = bob
+        .post(&format!("/statuses/{id}/edit"), &[("status", "hijacked")])
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert!(
+        !alice
+            .get(&format!("/@alice/{id}"))
+            .await
+            .text()
+            .contains("hijacked")
+    );
+}

@@ -205,3 +205,46 @@ async fn profiles_and_follow_lists_for_visitors() {
     );
     let _ = alice;
 }
+
+#[tokio::test]
+async fn blocking_from_a_profile_ends_follows_and_can_be_undone() {
+    let app = TestApp::start().await;
+    let bob = app.signed_in("bob").await;
+    let alice = app.signed_in("alice").await;
+    let (alice_acc, bob_acc) = (app.account("alice").await, app.account("bob").await);
+    alice
+        .post(&format!("/accounts/{}/follow", bob_acc.id), &[])
+        .await;
+    bob.post(&format!("/accounts/{}/follow", alice_acc.id), &[])
+        .await;
+    assert_eq!(app.account("bob").await.followers_count, 1);
+
+    let page = alice.get("/@bob").await;
+    assert!(
+        page.body
+            .contains(&format!("/accounts/{}/block", bob_acc.id))
+    );
+    let res = alice
+        .post(&format!("/accounts/{}/block", bob_acc.id), &[])
+        .await;
+    assert_eq!(res.status, reqwest::StatusCode::SEE_OTHER);
+    let rel = starling::db::follows::relationship(&app.state.db, alice_acc.id, bob_acc.id)
+        .await
+        .unwrap();
+    assert!(rel.blocking && !rel.following && !rel.followed_by);
+    assert_eq!(app.account("bob").await.followers_count, 0);
+    assert_eq!(app.account("alice").await.followers_count, 0);
+    let page = alice.get("/@bob").await;
+    assert!(
+        page.body
+            .contains(&format!("/accounts/{}/unblock", bob_acc.id))
+    );
+
+    alice
+        .post(&format!("/accounts/{}/unblock", bob_acc.id), &[])
+        .await;
+    let rel = starling::db::follows::relationship(&app.state.db, alice_acc.id, bob_acc.id)
+        .await
+        .unwrap();
+    assert!(!rel.blocking);
+}

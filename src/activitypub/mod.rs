@@ -6,6 +6,7 @@ pub mod fetch;
 pub mod inbox;
 pub mod negotiation;
 pub mod objects;
+pub mod outbox;
 pub mod parse;
 pub mod render;
 pub mod routes;

@@ -51,7 +51,7 @@ pub async fn public_status(state: &AppState, username: &str, id: &str) -> AppRes
         .ok_or_else(AppError::not_found)
 }
 
-async fn parent_uri(state: &AppState, d: &StatusDetail) -> AppResult<Option<String>> {
+pub async fn parent_uri(state: &AppState, d: &StatusDetail) -> AppResult<Option<String>> {
     Ok(match d.status.in_reply_to_id {
         Some(p) => db::statuses::find(&state.db, p).await?.map(|s| s.uri),
         None => None,

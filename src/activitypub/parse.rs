@@ -267,6 +267,12 @@ pub struct RemoteNote {
     pub cc: OneOrMany<String>,
     pub tag: Option<OneOrMany<Value>>,
     pub attachment: Option<OneOrMany<Value>>,
+    /// A Question's choices: `oneOf` for single choice, `anyOf` for multiple.
+    pub one_of: Option<OneOrMany<Value>>,
+    pub any_of: Option<OneOrMany<Value>>,
+    pub end_time: Option<String>,
+    pub closed: Option<Value>,
+    pub voters_count: Option<i64>,
 }
 
 impl RemoteNote {
@@ -314,13 +320,24 @@ impl RemoteNote {
     }
 
     pub fn hashtags(&self) -> Vec<String> {
+        self.hashtag_links()
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect()
+    }
+
+    /// `(href, name)` of each Hashtag tag (`href` empty when it has none).
+    pub fn hashtag_links(&self) -> Vec<(String, String)> {
         self.tag
             .iter()
             .flat_map(|t| t.iter())
             .filter(|t| t.get("type").and_then(Value::as_str) == Some("Hashtag"))
-            .filter_map(|t| t.get("name").and_then(Value::as_str))
-            .map(|n| n.trim_start_matches('#').to_string())
-            .filter(|n| !n.is_empty())
+            .filter_map(|t| {
+                let name = t.get("name").and_then(Value::as_str)?;
+                let href = t.get("href").and_then(Value::as_str).unwrap_or("");
+                Some((href.to_string(), name.trim_start_matches('#').to_string()))
+            })
+            .filter(|(_, n)| !n.is_empty())
             .collect()
     }
 }
@@ -339,6 +356,31 @@ pub struct Envelope {
     pub to: OneOrMany<String>,
     #[serde(default)]
     pub cc: OneOrMany<String>,
+    /// Move's new account, Add/Remove's collection: an IRI or an object with `id`.
+    pub target: Option<Value>,
+    #[serde(default, deserialize_with = "string_or_none")]
+    pub published: Option<String>,
+    /// Flag's comment (Misskey also puts a reaction here on Likes).
+    #[serde(default, deserialize_with = "string_or_none")]
+    pub content: Option<String>,
+}
+
+/// A string, or `None` for anything else: optional text fields must not make a whole
+/// activity unreadable.
+fn string_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
+/// The id of a reference that may be an IRI or an embedded object.
+pub fn reference_id(value: &Value) -> Option<&str> {
+    match value {
+        Value::String(s) => Some(s),
+        Value::Object(o) => o.get("id").and_then(Value::as_str),
+        _ => None,
+    }
 }
 
 impl Envelope {
@@ -352,10 +394,103 @@ impl Envelope {
 
     /// The object's id, whether it came as an IRI or embedded.
     pub fn object_id(&self) -> Option<&str> {
-        match self.object.as_ref()? {
+        reference_id(self.object.as_ref()?)
+    }
+
+    /// The embedded object, when the object came as one rather than as an IRI.
+    pub fn embedded_object(&self) -> Option<&serde_json::Map<String, Value>> {
+        self.object.as_ref()?.as_object()
+    }
+
+    /// The object's `type`, when embedded (the first one if several).
+    pub fn object_kind(&self) -> Option<&str> {
+        match self.embedded_object()?.get("type")? {
             Value::String(s) => Some(s),
-            Value::Object(o) => o.get("id").and_then(Value::as_str),
+            Value::Array(items) => items.first()?.as_str(),
             _ => None,
         }
+    }
+
+    pub fn target_id(&self) -> Option<&str> {
+        reference_id(self.target.as_ref()?)
+    }
+
+    /// Every IRI in `object`: one reference or an array of them (Flag lists an account
+    /// and statuses this way), at most `max`.
+    pub fn object_ids(&self, max: usize) -> Vec<&str> {
+        match self.object.as_ref() {
+            Some(Value::Array(items)) => items.iter().filter_map(reference_id).take(max).collect(),
+            Some(other) => reference_id(other).into_iter().collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn envelope(doc: Value) -> Envelope {
+        serde_json::from_value(doc).unwrap()
+    }
+
+    #[test]
+    fn references_are_iris_or_objects_with_ids() {
+        assert_eq!(
+            reference_id(&json!("https://a.example/x")),
+            Some("https://a.example/x")
+        );
+        assert_eq!(
+            reference_id(&json!({"id": "https://a.example/x"})),
+            Some("https://a.example/x")
+        );
+        assert_eq!(reference_id(&json!({"id": 7})), None);
+        assert_eq!(reference_id(&json!(["https://a.example/x"])), None);
+        assert_eq!(reference_id(&Value::Null), None);
+    }
+
+    #[test]
+    fn flag_objects_come_alone_or_in_arrays() {
+        let one = envelope(json!({"type": "Flag", "object": "https://h.example/users/a"}));
+        assert_eq!(one.object_ids(10), vec!["https://h.example/users/a"]);
+        let many = envelope(json!({"type": "Flag", "object": [
+            "https://h.example/users/a", {"id": "https://h.example/s/1"}, 3, {"x": 1}, "https://h.example/s/2"]}));
+        assert_eq!(
+            many.object_ids(10),
+            vec![
+                "https://h.example/users/a",
+                "https://h.example/s/1",
+                "https://h.example/s/2"
+            ]
+        );
+        assert_eq!(many.object_ids(2).len(), 2);
+        assert!(envelope(json!({"type": "Flag"})).object_ids(10).is_empty());
+    }
+
+    #[test]
+    fn embedded_types_and_targets_are_read_tolerantly() {
+        let e = envelope(
+            json!({"type": "Add", "object": {"type": ["Note", "x"], "id": "n"},
+                                "target": {"id": "https://h.example/featured", "type": "OrderedCollection"}}),
+        );
+        assert_eq!(e.object_kind(), Some("Note"));
+        assert_eq!(e.target_id(), Some("https://h.example/featured"));
+        let iri = envelope(json!({"type": "Undo", "object": "https://h.example/likes/1"}));
+        assert_eq!(iri.object_kind(), None);
+        assert!(iri.embedded_object().is_none());
+        assert_eq!(iri.object_id(), Some("https://h.example/likes/1"));
+    }
+
+    #[test]
+    fn odd_optional_text_does_not_make_an_activity_unreadable() {
+        let e = envelope(json!({"type": "Flag", "content": {"en": "x"}, "published": 17}));
+        assert_eq!(e.content, None);
+        assert_eq!(e.published, None);
+        let ok = envelope(
+            json!({"type": "Announce", "published": "2026-11-22T12:00:00Z", "content": "c"}),
+        );
+        assert_eq!(ok.published.as_deref(), Some("2026-11-22T12:00:00Z"));
+        assert_eq!(ok.content.as_deref(), Some("c"));
     }
 }

@@ -85,7 +85,7 @@ use crate::activitypub::types::{Activity, Collection, Note, PUBLIC, TagObject, n
 use crate::db::statuses::Visibility;
 use crate::service::timelines::StatusDetail;
 
-fn iso(t: time::OffsetDateTime) -> String {
+pub fn iso(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 

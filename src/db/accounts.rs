@@ -34,6 +34,7 @@ pub struct Account {
     pub inbox_url: Option<String>,
     pub shared_inbox_url: Option<String>,
     pub followers_url: Option<String>,
+    pub outbox_url: Option<String>,
     pub avatar_remote_url: Option<String>,
     pub header_remote_url: Option<String>,
     pub moved_to_account_id: Option<AccountId>,
@@ -56,6 +57,14 @@ impl Account {
     /// actor (which is the server, not a person).
     pub fn is_addressable(&self) -> bool {
         self.suspended_at.is_none() && self.actor_type != "Application"
+    }
+
+    /// Whether `uri` lives on this remote account's own host: what it may speak for.
+    pub fn is_on_host(&self, uri: &str) -> bool {
+        let host = url::Url::parse(uri)
+            .ok()
+            .and_then(|u| crate::urls::authority(&u));
+        host.is_some() && host == self.domain
     }
 
     pub fn is_bot(&self) -> bool {
@@ -81,7 +90,7 @@ impl Account {
 }
 
 pub const COLUMNS: &str = "a.id, a.username, a.domain, a.display_name, a.note, a.note_source, a.fields, \
-    a.uri, a.url, a.actor_type, a.locked, a.discoverable, a.inbox_url, a.shared_inbox_url, a.followers_url, \
+    a.uri, a.url, a.actor_type, a.locked, a.discoverable, a.inbox_url, a.shared_inbox_url, a.followers_url, a.outbox_url, \
     a.avatar_remote_url, a.header_remote_url, a.moved_to_account_id, a.memorial, a.suspended_at, \
     a.statuses_count, a.followers_count, a.following_count, a.last_status_at, a.created_at, a.updated_at";
 
@@ -380,6 +389,8 @@ pub struct RemoteAccount<'a> {
     pub public_key_id: Option<&'a str>,
     pub avatar_remote_url: Option<&'a str>,
     pub header_remote_url: Option<&'a str>,
+    /// `alsoKnownAs`: the actor's other accounts (checked when one moves here).
+    pub also_known_as: &'a [String],
 }
 
 /// Inserts or refreshes a remote account by its actor URI.
@@ -390,8 +401,8 @@ pub async fn upsert_remote(
     sqlx::query_scalar(
         "INSERT INTO accounts (username, domain, display_name, note, fields, uri, url, actor_type, locked, discoverable, \
            indexable, inbox_url, outbox_url, shared_inbox_url, followers_url, following_url, featured_url, \
-           public_key_pem, public_key_id, avatar_remote_url, header_remote_url, last_webfingered_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, now()) \
+           public_key_pem, public_key_id, avatar_remote_url, header_remote_url, also_known_as, last_webfingered_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, now()) \
          ON CONFLICT (uri) DO UPDATE SET username = excluded.username, display_name = excluded.display_name, \
            note = excluded.note, fields = excluded.fields, url = excluded.url, actor_type = excluded.actor_type, \
            locked = excluded.locked, discoverable = excluded.discoverable, indexable = excluded.indexable, \
@@ -399,7 +410,8 @@ pub async fn upsert_remote(
            followers_url = excluded.followers_url, following_url = excluded.following_url, \
            featured_url = excluded.featured_url, public_key_pem = excluded.public_key_pem, \
            public_key_id = excluded.public_key_id, avatar_remote_url = excluded.avatar_remote_url, \
-           header_remote_url = excluded.header_remote_url, updated_at = now() \
+           header_remote_url = excluded.header_remote_url, also_known_as = excluded.also_known_as, \
+           gone_at = NULL, updated_at = now() \
          WHERE accounts.domain IS NOT NULL \
          RETURNING id",
     )
@@ -424,6 +436,7 @@ pub async fn upsert_remote(
     .bind(a.public_key_id)
     .bind(a.avatar_remote_url)
     .bind(a.header_remote_url)
+    .bind(a.also_known_as)
     .fetch_one(db)
     .await
 }
@@ -466,4 +479,65 @@ pub async fn find_by_key_id(db: impl Executor<'_>, key_id: &str) -> sqlx::Result
     .bind(key_id)
     .fetch_optional(db)
     .await
+}
+
+/// An account's aliases (`alsoKnownAs`).
+pub async fn also_known_as(db: impl Executor<'_>, id: AccountId) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT also_known_as FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+        .map(Option::unwrap_or_default)
+}
+
+/// The URL of an account's featured (pinned posts) collection.
+pub async fn featured_url(db: impl Executor<'_>, id: AccountId) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT featured_url FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+        .map(Option::flatten)
+}
+
+/// Records that an account moved to `target`; false when that was known already.
+pub async fn set_moved_to(
+    db: impl Executor<'_>,
+    id: AccountId,
+    target: AccountId,
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "UPDATE accounts SET moved_to_account_id = $2, updated_at = now() \
+         WHERE id = $1 AND moved_to_account_id IS DISTINCT FROM $2",
+    )
+    .bind(id)
+    .bind(target)
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected() == 1)
+}
+
+/// Marks a remote account as deleted by its owner: suspended (so every "not suspended"
+/// filter hides it), emptied of its profile and counters. The row stays, keeping its URI
+/// and key, so a repeated Delete is recognised.
+pub async fn mark_deleted(db: impl Executor<'_>, id: AccountId) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE accounts SET deleted_at = coalesce(deleted_at, now()), suspended_at = coalesce(suspended_at, now()), \
+           display_name = '', note = '', fields = '[]', url = NULL, avatar_remote_url = NULL, header_remote_url = NULL, \
+           also_known_as = '{}', moved_to_account_id = NULL, statuses_count = 0, followers_count = 0, \
+           following_count = 0, updated_at = now() \
+         WHERE id = $1 AND domain IS NOT NULL",
+    )
+    .bind(id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Whether a remote account was deleted by its owner.
+pub async fn is_deleted(db: impl Executor<'_>, id: AccountId) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT deleted_at IS NOT NULL FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+        .map(|d| d.unwrap_or(false))
 }

@@ -136,3 +136,106 @@ pub async fn list(
         .fetch_all(db)
         .await
 }
+
+/// The id of the Follow activity behind `account`'s follow of `target`, or behind its
+/// pending request, when one was recorded.
+pub async fn follow_activity_uri(
+    db: impl Executor<'_>,
+    account: AccountId,
+    target: AccountId,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT uri FROM follows WHERE account_id = $1 AND target_account_id = $2 AND uri IS NOT NULL \
+         UNION ALL \
+         SELECT uri FROM follow_requests WHERE account_id = $1 AND target_account_id = $2 AND uri IS NOT NULL \
+         LIMIT 1",
+    )
+    .bind(account)
+    .bind(target)
+    .fetch_optional(db)
+    .await
+}
+
+/// (follower, target) of the pending request made by the Follow activity `uri`.
+pub async fn request_by_uri(
+    db: impl Executor<'_>,
+    uri: &str,
+) -> sqlx::Result<Option<(AccountId, AccountId)>> {
+    sqlx::query_as("SELECT account_id, target_account_id FROM follow_requests WHERE uri = $1")
+        .bind(uri)
+        .fetch_optional(db)
+        .await
+}
+
+/// (follower, target) of the follow made by the Follow activity `uri`.
+pub async fn follow_by_uri(
+    db: impl Executor<'_>,
+    uri: &str,
+) -> sqlx::Result<Option<(AccountId, AccountId)>> {
+    sqlx::query_as("SELECT account_id, target_account_id FROM follows WHERE uri = $1")
+        .bind(uri)
+        .fetch_optional(db)
+        .await
+}
+
+/// Turns the pending request of `follower` to follow `target` into a follow, keeping
+/// its activity id and options. True when a follow was created (the request is gone
+/// either way).
+pub async fn request_to_follow(
+    db: impl Executor<'_>,
+    follower: AccountId,
+    target: AccountId,
+) -> sqlx::Result<bool> {
+    let created: Option<i64> = sqlx::query_scalar(
+        "WITH r AS (DELETE FROM follow_requests WHERE account_id = $1 AND target_account_id = $2 \
+           RETURNING account_id, target_account_id, uri, show_reblogs, notify, languages) \
+         INSERT INTO follows (account_id, target_account_id, uri, show_reblogs, notify, languages) \
+         SELECT account_id, target_account_id, uri, show_reblogs, notify, languages FROM r \
+         ON CONFLICT (account_id, target_account_id) DO NOTHING RETURNING id",
+    )
+    .bind(follower)
+    .bind(target)
+    .fetch_optional(db)
+    .await?;
+    Ok(created.is_some())
+}
+
+/// Removes up to `limit` follows from or to `account`, fixing the other sides'
+/// counters; returns how many went (0 when none are left).
+pub async fn delete_batch_involving(
+    db: impl Executor<'_>,
+    account: AccountId,
+    limit: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "WITH gone AS ( \
+           DELETE FROM follows WHERE id IN ( \
+             SELECT id FROM follows WHERE account_id = $1 OR target_account_id = $1 LIMIT $2) \
+           RETURNING account_id, target_account_id), \
+         counts AS ( \
+           SELECT id, sum(lost_followers) AS lost_followers, sum(lost_following) AS lost_following FROM ( \
+             SELECT target_account_id AS id, 1 AS lost_followers, 0 AS lost_following FROM gone WHERE account_id = $1 \
+             UNION ALL SELECT account_id, 0, 1 FROM gone WHERE target_account_id = $1) x GROUP BY id), \
+         fixed AS ( \
+           UPDATE accounts a SET followers_count = greatest(a.followers_count - c.lost_followers, 0), \
+             following_count = greatest(a.following_count - c.lost_following, 0) \
+           FROM counts c WHERE a.id = c.id AND a.id <> $1) \
+         SELECT count(*) FROM gone",
+    )
+    .bind(account)
+    .bind(limit)
+    .fetch_one(db)
+    .await
+}
+
+/// Removes pending requests from or to `account`.
+pub async fn delete_requests_involving(
+    db: impl Executor<'_>,
+    account: AccountId,
+) -> sqlx::Result<u64> {
+    sqlx::query("DELETE FROM follow_requests WHERE account_id = $1 OR target_account_id = $1")
+        .bind(account)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
+}

@@ -2,13 +2,18 @@
 //! (pool, connection or transaction) so services decide the transaction boundaries.
 
 pub mod accounts;
+pub mod audiences;
+pub mod blocks;
 pub mod favourites;
 pub mod follows;
 pub mod hosts;
 pub mod instance;
 pub mod jobs;
 pub mod markers;
+pub mod media;
 pub mod notifications;
+pub mod pins;
+pub mod reports;
 pub mod sessions;
 pub mod statuses;
 pub mod tags;

@@ -95,3 +95,12 @@ pub async fn newest_id(db: impl Executor<'_>, recipient: AccountId) -> sqlx::Res
         .fetch_one(db)
         .await
 }
+
+/// Removes every notification caused by `from` (a deleted account).
+pub async fn delete_from(db: impl Executor<'_>, from: AccountId) -> sqlx::Result<u64> {
+    sqlx::query("DELETE FROM notifications WHERE from_account_id = $1")
+        .bind(from)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
+}

@@ -126,7 +126,8 @@ impl Page {
 }
 
 /// Runs a timeline query over `statuses s` with `filter` (which may use $1 = viewer)
-/// and returns ids newest first.
+/// and returns ids newest first. Timelines leave out accounts the viewer blocks, and
+/// boosts of their posts.
 async fn page_ids(
     db: impl Executor<'_>,
     filter: &str,
@@ -136,6 +137,8 @@ async fn page_ids(
     let order = if page.ascending() { "ASC" } else { "DESC" };
     let sql = format!(
         "SELECT s.id FROM statuses s WHERE {filter} AND {visible} \
+         AND NOT EXISTS (SELECT 1 FROM blocks vb WHERE vb.account_id = $1 AND vb.target_account_id IN \
+             (s.account_id, coalesce((SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id), s.account_id))) \
          AND ($2::bigint IS NULL OR s.id < $2) AND ($3::bigint IS NULL OR s.id > $3) \
          ORDER BY s.id {order} LIMIT $4",
         visible = visible_to(1)
@@ -476,8 +479,9 @@ pub async fn find_by_uri(db: impl Executor<'_>, uri: &str) -> sqlx::Result<Optio
     .await
 }
 
-/// Inserts a remote status under a backdated id; false when the id was taken (the
-/// caller tries another) — a status with the same URI is left as it is.
+/// Inserts a remote status (or boost) under a backdated id; false when the id, the URI
+/// or (for a boost) the booster's one boost of that status was taken — the caller looks
+/// for the existing row or tries another id.
 pub async fn insert_remote(
     db: impl Executor<'_>,
     s: &NewStatus<'_>,
@@ -485,8 +489,8 @@ pub async fn insert_remote(
 ) -> sqlx::Result<bool> {
     let result = sqlx::query(
         "INSERT INTO statuses (id, uri, url, account_id, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri, \
-         text, content, spoiler_text, sensitive, visibility, language, local, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, false, $14) ON CONFLICT DO NOTHING",
+         text, content, spoiler_text, sensitive, visibility, language, local, created_at, reblog_of_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, false, $14, $15) ON CONFLICT DO NOTHING",
     )
     .bind(s.id)
     .bind(s.uri)
@@ -502,6 +506,7 @@ pub async fn insert_remote(
     .bind(s.visibility.as_str())
     .bind(s.language)
     .bind(created_at)
+    .bind(s.reblog_of_id)
     .execute(db)
     .await?;
     Ok(result.rows_affected() == 1)
@@ -522,4 +527,120 @@ pub async fn insert_tombstone(
     .execute(db)
     .await
     .map(|_| ())
+}
+
+/// Removes up to `limit` statuses of `account` (a deleted actor), leaving tombstones and
+/// fixing the reply and boost counters of other people's statuses they answered or
+/// boosted; returns how many went (0 when none are left).
+pub async fn delete_batch_of_account(
+    db: impl Executor<'_>,
+    account: AccountId,
+    limit: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "WITH batch AS ( \
+           SELECT id, uri, in_reply_to_id, reblog_of_id FROM statuses WHERE account_id = $1 ORDER BY id LIMIT $2), \
+         stones AS ( \
+           INSERT INTO tombstones (uri, account_id) SELECT uri, $1 FROM batch ON CONFLICT (uri) DO NOTHING), \
+         counts AS ( \
+           SELECT id, sum(replies) AS replies, sum(reblogs) AS reblogs FROM ( \
+             SELECT in_reply_to_id AS id, 1 AS replies, 0 AS reblogs FROM batch WHERE in_reply_to_id IS NOT NULL \
+             UNION ALL SELECT reblog_of_id, 0, 1 FROM batch WHERE reblog_of_id IS NOT NULL) x GROUP BY id), \
+         fixed AS ( \
+           UPDATE statuses s SET replies_count = greatest(s.replies_count - c.replies, 0), \
+             reblogs_count = greatest(s.reblogs_count - c.reblogs, 0) \
+           FROM counts c WHERE s.id = c.id AND s.account_id <> $1), \
+         gone AS (DELETE FROM statuses WHERE id IN (SELECT id FROM batch) RETURNING id) \
+         SELECT count(*) FROM gone",
+    )
+    .bind(account)
+    .bind(limit)
+    .fetch_one(db)
+    .await
+}
+
+/// One version of a status, for its edit history.
+pub struct Version<'a> {
+    pub text: &'a str,
+    pub content: &'a str,
+    pub spoiler_text: &'a str,
+    pub sensitive: bool,
+}
+
+/// Whether a status has any recorded versions yet.
+pub async fn has_edits(db: impl Executor<'_>, id: StatusId) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM status_edits WHERE status_id = $1)")
+        .bind(id)
+        .fetch_one(db)
+        .await
+}
+
+/// Records a version of a status as it was at `at`.
+pub async fn insert_edit(
+    db: impl Executor<'_>,
+    status: &Status,
+    v: &Version<'_>,
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO status_edits (status_id, account_id, text, content, spoiler_text, sensitive, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(status.id)
+    .bind(status.account_id)
+    .bind(v.text)
+    .bind(v.content)
+    .bind(v.spoiler_text)
+    .bind(v.sensitive)
+    .bind(at)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Replaces a status's text with a new version edited at `edited_at`.
+pub async fn apply_edit(
+    db: impl Executor<'_>,
+    id: StatusId,
+    v: &Version<'_>,
+    language: Option<&str>,
+    edited_at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE statuses SET text = $2, content = $3, spoiler_text = $4, sensitive = $5, language = $6, \
+         edited_at = $7, updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(v.text)
+    .bind(v.content)
+    .bind(v.spoiler_text)
+    .bind(v.sensitive)
+    .bind(language)
+    .bind(edited_at)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Drops the mentions of a status other than `keep` (after an edit removed them).
+pub async fn delete_mentions_except(
+    db: impl Executor<'_>,
+    status: StatusId,
+    keep: &[AccountId],
+) -> sqlx::Result<()> {
+    let raw: Vec<i64> = keep.iter().map(|a| a.0).collect();
+    sqlx::query("DELETE FROM mentions WHERE status_id = $1 AND NOT (account_id = ANY($2))")
+        .bind(status)
+        .bind(raw)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Whether we hold any status (or boost) by `account`.
+pub async fn any_by_account(db: impl Executor<'_>, account: AccountId) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM statuses WHERE account_id = $1)")
+        .bind(account)
+        .fetch_one(db)
+        .await
 }

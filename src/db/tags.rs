@@ -53,3 +53,12 @@ pub async fn of_statuses(
     .fetch_all(db)
     .await
 }
+
+/// Removes every tag from a status (before an edit attaches the new ones).
+pub async fn detach_all(db: impl Executor<'_>, status: StatusId) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM statuses_tags WHERE status_id = $1")
+        .bind(status)
+        .execute(db)
+        .await
+        .map(|_| ())
+}

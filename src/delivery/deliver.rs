@@ -89,6 +89,13 @@ pub async fn deliver(
         Ok(res) => {
             state.hosts.widen(&host);
             let outcome = classify(res.status, retry_after(&res.headers));
+            if res.status == 410 {
+                // An actor's own inbox that is gone means the actor is gone (a shared
+                // inbox matches no account's inbox_url, so a whole server is never marked).
+                if let Err(e) = crate::db::audiences::mark_inbox_gone(&state.db, inbox).await {
+                    tracing::warn!(%inbox, error = %e, "could not mark the actor as gone");
+                }
+            }
             match res.status {
                 500..=599 => {
                     hosts::record_failure(

@@ -2,6 +2,7 @@
 //! servers, mail, and (later) inbox processing, fan-out, push and media.
 
 pub mod deliver;
+pub mod fanout;
 pub mod hosts;
 pub mod keys;
 pub mod queue;

@@ -3,7 +3,7 @@
 
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::id::{AccountId, UserId};
+use crate::id::{AccountId, StatusId, UserId};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -49,6 +49,20 @@ pub enum Job {
     },
     /// Process an activity `actor` sent to one of our inboxes (already verified).
     Inbox { actor: AccountId, body: String },
+    /// Send a local status to other servers: its Create (or, after an edit, its Update)
+    /// is rendered when the job runs, then fanned out like [`Job::Fanout`].
+    PublishStatus { status_id: StatusId, update: bool },
+    /// Deliver a rendered activity of `sender` to its audience: the sender's remote
+    /// followers (when `followers`) and the remote `accounts`, one delivery per distinct
+    /// (shared) inbox.
+    Fanout {
+        sender: AccountId,
+        body: String,
+        followers: bool,
+        accounts: Vec<AccountId>,
+    },
+    /// Read a remote account's recent posts from its outbox (someone looked it up).
+    BackfillAccount { account_id: AccountId },
     /// Mail a fresh confirmation link to a user who has not confirmed yet.
     ConfirmationMail { user_id: UserId },
     /// Mail a fresh password-reset link.
@@ -60,6 +74,9 @@ impl Job {
         match self {
             Job::Deliver { .. } => "deliver",
             Job::Inbox { .. } => "inbox",
+            Job::PublishStatus { .. } => "publish_status",
+            Job::Fanout { .. } => "fanout",
+            Job::BackfillAccount { .. } => "backfill_account",
             Job::ConfirmationMail { .. } => "confirmation_mail",
             Job::PasswordResetMail { .. } => "password_reset_mail",
         }
@@ -69,7 +86,11 @@ impl Job {
         match self {
             Job::Deliver { .. } => Lane::Delivery,
             Job::Inbox { .. } => Lane::Inbox,
-            Job::ConfirmationMail { .. } | Job::PasswordResetMail { .. } => Lane::Local,
+            Job::PublishStatus { .. }
+            | Job::Fanout { .. }
+            | Job::BackfillAccount { .. }
+            | Job::ConfirmationMail { .. }
+            | Job::PasswordResetMail { .. } => Lane::Local,
         }
     }
 

@@ -5,8 +5,8 @@
 use crate::config::WorkerConfig;
 use crate::db;
 use crate::db::jobs::JobRow;
-use crate::delivery::deliver;
 use crate::delivery::queue::{Job, Ladder, Lane};
+use crate::delivery::{deliver, fanout};
 use crate::error::ErrorKind;
 use crate::service::account_mail;
 use crate::state::AppState;
@@ -341,6 +341,24 @@ pub async fn execute(state: &AppState, row: &JobRow) -> Outcome {
         Job::Inbox { actor, body } => {
             crate::activitypub::inbox::process::process(state, actor, &body).await
         }
+        Job::PublishStatus { status_id, update } => {
+            work_outcome(crate::activitypub::outbox::publish_status(state, status_id, update).await)
+        }
+        Job::Fanout {
+            sender,
+            body,
+            followers,
+            accounts,
+        } => work_outcome(
+            fanout::expand(state, sender, &body, followers, &accounts)
+                .await
+                .map(|_| ()),
+        ),
+        Job::BackfillAccount { account_id } => work_outcome(
+            crate::service::remote_outbox::backfill(state, account_id)
+                .await
+                .map(|_| ()),
+        ),
         Job::ConfirmationMail { user_id } => {
             mail_outcome(account_mail::mail_confirmation(state, user_id).await)
         }
@@ -354,6 +372,20 @@ fn mail_outcome(r: crate::error::AppResult<()>) -> Outcome {
     match r {
         Ok(()) => Outcome::Done,
         Err(e) if e.kind == ErrorKind::Validation => Outcome::Final(e.message().to_string()),
+        Err(e) => Outcome::Retry {
+            error: format!("{e:?}"),
+            after: None,
+        },
+    }
+}
+
+/// Outcome of local work other than mail: missing subjects end quietly, the rest retries.
+fn work_outcome(r: crate::error::AppResult<()>) -> Outcome {
+    match r {
+        Ok(()) => Outcome::Done,
+        Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::NotFound) => {
+            Outcome::DoneWithNote(e.message().to_string())
+        }
         Err(e) => Outcome::Retry {
             error: format!("{e:?}"),
             after: None,

@@ -1,5 +1,6 @@
 //! Following and unfollowing; requests to follow locked accounts.
 
+use crate::activitypub::outbox;
 use crate::db;
 use crate::db::accounts::Account;
 use crate::db::follows::Relationship;
@@ -23,17 +24,21 @@ pub async fn follow(
     if rel.blocked_by || rel.blocking {
         return Err(AppError::forbidden());
     }
-    if !target.is_local() {
-        // Remote follows need a Follow activity delivered; that arrives with federation.
-        return Err(AppError::invalid(
-            "Following accounts on other servers is not available yet",
-        ));
-    }
     if rel.following || rel.requested {
         return Ok(rel);
     }
     let mut tx = state.db.begin().await?;
-    if target.locked {
+    if !target.is_local() {
+        // A request until the other server Accepts (even for unlocked accounts, as
+        // Mastodon does), carrying the id of the Follow so the answer can be matched.
+        if target.inbox_url.is_none() {
+            return Err(AppError::invalid("That account cannot be followed"));
+        }
+        let follow_id = outbox::activity_id(actor, "follows");
+        if db::follows::insert_request(&mut *tx, actor.id, target.id, Some(&follow_id)).await? {
+            outbox::followed(&mut tx, actor, target, &follow_id).await?;
+        }
+    } else if target.locked {
         if db::follows::insert_request(&mut *tx, actor.id, target.id, None).await? {
             notifications::notify(&mut tx, target, actor.id, Kind::FollowRequest, None).await?;
         }
@@ -52,7 +57,10 @@ pub async fn unfollow(
     target: &Account,
 ) -> AppResult<Relationship> {
     let mut tx = state.db.begin().await?;
+    let follow_id = db::follows::follow_activity_uri(&mut *tx, actor.id, target.id).await?;
+    let mut undone = false;
     if db::follows::delete_follow(&mut *tx, actor.id, target.id).await? {
+        undone = true;
         db::accounts::add_follow_counts(&mut *tx, actor.id, target.id, -1).await?;
         db::notifications::delete_matching(
             &mut *tx,
@@ -64,6 +72,7 @@ pub async fn unfollow(
         .await?;
     }
     if db::follows::delete_request(&mut *tx, actor.id, target.id).await? {
+        undone = true;
         db::notifications::delete_matching(
             &mut *tx,
             target.id,
@@ -73,6 +82,10 @@ pub async fn unfollow(
         )
         .await?;
     }
+    if undone && actor.is_local() && !target.is_local() {
+        let follow_id = follow_id.unwrap_or_else(|| outbox::activity_id(actor, "follows"));
+        outbox::unfollowed(&mut tx, actor, target, &follow_id).await?;
+    }
     tx.commit().await?;
     Ok(db::follows::relationship(&state.db, actor.id, target.id).await?)
 }
@@ -80,6 +93,7 @@ pub async fn unfollow(
 /// Accepts a pending request from `requester` to follow `owner`.
 pub async fn authorize(state: &AppState, owner: &Account, requester: &Account) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
+    let follow_id = db::follows::follow_activity_uri(&mut *tx, requester.id, owner.id).await?;
     if !db::follows::delete_request(&mut *tx, requester.id, owner.id).await? {
         return Err(AppError::not_found());
     }
@@ -91,9 +105,12 @@ pub async fn authorize(state: &AppState, owner: &Account, requester: &Account) -
         None,
     )
     .await?;
-    if db::follows::insert_follow(&mut *tx, requester.id, owner.id, None).await? {
+    if db::follows::insert_follow(&mut *tx, requester.id, owner.id, follow_id.as_deref()).await? {
         db::accounts::add_follow_counts(&mut *tx, requester.id, owner.id, 1).await?;
         notifications::notify(&mut tx, owner, requester.id, Kind::Follow, None).await?;
+    }
+    if let Some(follow_id) = &follow_id {
+        outbox::answered_follow(&mut tx, owner, requester, follow_id, true).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -102,6 +119,7 @@ pub async fn authorize(state: &AppState, owner: &Account, requester: &Account) -
 /// Declines a pending request.
 pub async fn reject(state: &AppState, owner: &Account, requester: &Account) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
+    let follow_id = db::follows::follow_activity_uri(&mut *tx, requester.id, owner.id).await?;
     if !db::follows::delete_request(&mut *tx, requester.id, owner.id).await? {
         return Err(AppError::not_found());
     }
@@ -113,6 +131,9 @@ pub async fn reject(state: &AppState, owner: &Account, requester: &Account) -> A
         None,
     )
     .await?;
+    if let Some(follow_id) = &follow_id {
+        outbox::answered_follow(&mut tx, owner, requester, follow_id, false).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -153,10 +174,9 @@ pub async fn accept_remote_follow(
     if rel.blocking {
         return Err(AppError::forbidden());
     }
-    let inbox = follower
-        .inbox_url
-        .clone()
-        .ok_or_else(|| AppError::invalid("The follower has no inbox"))?;
+    if follower.inbox_url.is_none() {
+        return Err(AppError::invalid("The follower has no inbox"));
+    }
     let mut tx = state.db.begin().await?;
     if target.locked {
         if db::follows::insert_request(&mut *tx, follower.id, target.id, Some(activity_id)).await? {
@@ -169,25 +189,7 @@ pub async fn accept_remote_follow(
         db::accounts::add_follow_counts(&mut *tx, follower.id, target.id, 1).await?;
         notifications::notify(&mut tx, target, follower.id, Kind::Follow, None).await?;
     }
-    let follow =
-        crate::activitypub::activities::follow(activity_id.to_string(), &follower.uri, &target.uri);
-    let accept_id = format!(
-        "{}#accepts/follows/{}",
-        target.uri,
-        crate::service::secrets::random_token(9)
-    );
-    let accept =
-        crate::activitypub::activities::answer_follow(accept_id, true, &target.uri, &follow);
-    let body = serde_json::to_string(&accept).map_err(AppError::internal)?;
-    crate::delivery::enqueue(
-        &mut tx,
-        &[crate::delivery::Job::Deliver {
-            inbox,
-            body,
-            sender: Some(target.id),
-        }],
-    )
-    .await?;
+    outbox::answered_follow(&mut tx, target, follower, activity_id, true).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -76,8 +76,9 @@ pub async fn update(state: &AppState, account: &Account, form: &ProfileForm) -> 
             verified_at: None,
         });
     }
+    let mut tx = state.db.begin().await?;
     db::accounts::update_profile(
-        &state.db,
+        &mut *tx,
         account.id,
         &ProfileUpdate {
             display_name,
@@ -89,6 +90,11 @@ pub async fn update(state: &AppState, account: &Account, form: &ProfileForm) -> 
         },
     )
     .await?;
+    // Followers elsewhere see the new profile: an Update of the actor.
+    if let Some(updated) = db::accounts::find(&mut *tx, account.id).await? {
+        crate::activitypub::outbox::profile_updated(&mut tx, &state.urls, &updated).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@ use url::Url;
 const NAME_MAX: usize = 100;
 const NOTE_SOURCE_MAX: usize = 20_000;
 const FIELD_MAX: usize = 2_000;
+const ALIASES_MAX: usize = 20;
 
 fn refuse(message: impl Into<String>) -> AppError {
     AppError::new(ErrorKind::Unavailable, message)
@@ -119,6 +120,7 @@ pub async fn store(state: &AppState, actor: &RemoteActor, from: &Url) -> AppResu
     let following = same_host(actor.following.as_deref(), &origin);
     let featured = same_host(actor.featured.as_deref(), &origin);
     let avatar = http_only(actor.icon_url());
+    let aliases = aliases(actor);
     let account = RemoteAccount {
         username,
         domain: &origin,
@@ -141,6 +143,7 @@ pub async fn store(state: &AppState, actor: &RemoteActor, from: &Url) -> AppResu
         public_key_id: key.map(|k| k.id.as_str()),
         avatar_remote_url: avatar.as_deref(),
         header_remote_url: None,
+        also_known_as: &aliases,
     };
     let stored = db::accounts::upsert_remote(&state.db, &account)
         .await
@@ -154,6 +157,65 @@ pub async fn store(state: &AppState, actor: &RemoteActor, from: &Url) -> AppResu
     db::accounts::find(&state.db, stored)
         .await?
         .ok_or_else(AppError::not_found)
+}
+
+/// The actor's `alsoKnownAs`: http(s) URLs only, a bounded number of bounded length.
+fn aliases(actor: &RemoteActor) -> Vec<String> {
+    let Some(list) = &actor.also_known_as else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for alias in list.iter().take(ALIASES_MAX * 4) {
+        let usable = alias.len() <= 2048
+            && Url::parse(alias).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if usable && !out.contains(alias) && out.len() < ALIASES_MAX {
+            out.push(alias.clone());
+        }
+    }
+    out
+}
+
+/// Refetches a known remote actor from its origin (on `Update` of the actor): what we
+/// store always comes from the actor's own server, never from the activity's copy.
+pub async fn refresh(state: &AppState, account: &Account) -> AppResult<Account> {
+    if account.is_local() {
+        return Err(AppError::invalid("Local accounts are not refreshed"));
+    }
+    let fresh = fetch_and_store(state, &account.uri).await?;
+    if fresh.id != account.id {
+        return Err(AppError::invalid(
+            "The actor's document names another actor",
+        ));
+    }
+    Ok(fresh)
+}
+
+/// A Move of `account` to `target_uri`: recorded only when the target, fetched afresh
+/// from its origin (or ours, when local), lists the account among its `alsoKnownAs`,
+/// as Mastodon requires. Returns whether the move was newly recorded. Followers are not
+/// carried over yet.
+pub async fn record_move(state: &AppState, account: &Account, target_uri: &str) -> AppResult<bool> {
+    if target_uri == account.uri {
+        return Err(AppError::invalid("An account cannot move to itself"));
+    }
+    let target = if state.urls.is_local(target_uri) {
+        db::accounts::find_by_uri(&state.db, target_uri)
+            .await?
+            .filter(|a| a.is_local())
+            .ok_or_else(AppError::not_found)?
+    } else {
+        fetch_and_store(state, target_uri).await?
+    };
+    if target.suspended_at.is_some() || target.moved_to_account_id.is_some() {
+        return Err(AppError::invalid("The move target cannot be moved to"));
+    }
+    let aliases = db::accounts::also_known_as(&state.db, target.id).await?;
+    if !aliases.iter().any(|a| a == &account.uri) {
+        return Err(AppError::invalid(
+            "The move target does not list the account among its aliases",
+        ));
+    }
+    Ok(db::accounts::set_moved_to(&state.db, account.id, target.id).await?)
 }
 
 /// `user@domain` (with or without a leading `@`) to an account: ours directly; others by
@@ -248,6 +310,30 @@ mod tests {
         assert!(!valid_username("bob smith"));
         assert!(!valid_username("böb"));
         assert!(!valid_username(""));
+    }
+
+    #[test]
+    fn aliases_are_urls_deduplicated_and_bounded() {
+        let mut actor: RemoteActor = serde_json::from_value(serde_json::json!({
+            "id": "https://a.example/users/x", "type": "Person",
+            "alsoKnownAs": ["https://b.example/users/x", "javascript:alert(1)", "not a url",
+                            "https://b.example/users/x", "http://c.example/u/x"]
+        }))
+        .unwrap();
+        assert_eq!(
+            aliases(&actor),
+            vec!["https://b.example/users/x", "http://c.example/u/x"]
+        );
+        actor.also_known_as = Some(crate::activitypub::parse::OneOrMany::One(
+            "https://d.example/@x".into(),
+        ));
+        assert_eq!(aliases(&actor), vec!["https://d.example/@x"]);
+        actor.also_known_as = Some(crate::activitypub::parse::OneOrMany::Many(
+            (0..100).map(|i| format!("https://e.example/{i}")).collect(),
+        ));
+        assert_eq!(aliases(&actor).len(), ALIASES_MAX);
+        actor.also_known_as = None;
+        assert!(aliases(&actor).is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::activitypub::fetch;
 use crate::activitypub::parse::{RemoteNote, visibility};
 use crate::db;
-use crate::db::statuses::{NewStatus, Status};
+use crate::db::statuses::{NewStatus, Status, Visibility};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::service::notifications::{self, Kind};
 use crate::service::remote_accounts;
@@ -141,27 +141,12 @@ async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) ->
     let to = note.to.clone().into_vec();
     let cc = note.cc.clone().into_vec();
     let vis = visibility(&to, &cc, author.followers_url.as_deref());
-    let raw: String = note
-        .content_html()
-        .unwrap_or("")
-        .chars()
-        .take(CONTENT_MAX)
-        .collect();
-    let mut content = text::sanitize_remote_html(&raw);
-    let is_article = note
-        .kind
-        .iter()
-        .any(|t| matches!(t.as_str(), "Article" | "Page"));
-    if is_article && let Some(title) = note.name.as_deref() {
-        content = format!(
-            "<p><strong>{}</strong></p>{content}",
-            text::escape_html(title)
-        );
-    }
-    let spoiler: String = text::html_to_plain(note.summary.as_deref().unwrap_or(""))
-        .chars()
-        .take(1000)
-        .collect();
+    let Rendered {
+        text: plain_text,
+        content,
+        spoiler_text: spoiler,
+        sensitive,
+    } = render(note, &state.urls);
     let url = note.url.as_ref().and_then(|u| {
         u.iter().find_map(|l| match l {
             crate::activitypub::parse::IdOrObject::Id(s) => Some(s.clone()),
@@ -174,7 +159,6 @@ async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) ->
         .and_then(|p| OffsetDateTime::parse(p, &Rfc3339).ok())
         .filter(|t| *t <= OffsetDateTime::now_utc() + time::Duration::minutes(5))
         .unwrap_or_else(OffsetDateTime::now_utc);
-    let plain_text = text::html_to_plain(&content);
     let mut tx = state.db.begin().await?;
     let mut id = None;
     for _ in 0..10 {
@@ -193,7 +177,7 @@ async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) ->
                 text: &plain_text,
                 content: &content,
                 spoiler_text: &spoiler,
-                sensitive: note.sensitive.unwrap_or(false) || !spoiler.is_empty(),
+                sensitive,
                 visibility: vis,
                 language: note.language().filter(|l| l.len() <= 16),
                 local: false,
@@ -210,23 +194,9 @@ async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) ->
         }
     }
     let id = id.ok_or_else(|| AppError::internal("no free id for a remote status"))?;
-    for href in note.mentions().into_iter().take(MENTIONS_MAX) {
-        if let Some(account) = db::accounts::find_by_uri(&mut *tx, href).await? {
-            db::statuses::insert_mention(&mut *tx, id, account.id).await?;
-            notifications::notify(&mut tx, &account, author.id, Kind::Mention, Some(id)).await?;
-        }
-    }
-    for name in note.hashtags().into_iter().take(TAGS_MAX) {
-        let clean: String = name
-            .chars()
-            .filter(|c| c.is_alphanumeric() || *c == '_')
-            .take(100)
-            .collect();
-        if !clean.is_empty() {
-            let tag = db::tags::find_or_create(&mut tx, &clean).await?;
-            db::tags::attach(&mut *tx, id, tag.id).await?;
-        }
-    }
+    record_mentions(&mut tx, id, author.id, note, vis).await?;
+    attach_tags(&mut tx, id, note).await?;
+    crate::service::remote_extras::record(&mut tx, id, &author, note).await?;
     if let Some(p) = &parent {
         db::statuses::add_to_counter(&mut *tx, p.id, db::statuses::Counter::Replies, 1).await?;
     }
@@ -234,4 +204,184 @@ async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) ->
     db::statuses::find(&state.db, id)
         .await?
         .ok_or_else(AppError::not_found)
+}
+
+/// What we show of a remote post: sanitised HTML (an Article's or Page's title in bold
+/// first), its plain text, the content warning as plain text, and whether it is
+/// sensitive (always, when it has a content warning).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub text: String,
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+}
+
+pub fn render(note: &RemoteNote, urls: &crate::urls::Urls) -> Rendered {
+    let raw: String = note
+        .content_html()
+        .unwrap_or("")
+        .chars()
+        .take(CONTENT_MAX)
+        .collect();
+    // Hashtag links lead to our tag pages, as in Mastodon's apps.
+    let relink = note
+        .hashtag_links()
+        .into_iter()
+        .take(TAGS_MAX)
+        .filter(|(href, _)| !href.is_empty())
+        .map(|(href, name)| (href, urls.tag_url(&name.to_lowercase())))
+        .collect();
+    let mut content = text::sanitize_remote_html_relinking(&raw, relink);
+    let is_article = note
+        .kind
+        .iter()
+        .any(|t| matches!(t.as_str(), "Article" | "Page"));
+    if is_article && let Some(title) = note.name.as_deref() {
+        content = format!(
+            "<p><strong>{}</strong></p>{content}",
+            text::escape_html(title)
+        );
+    }
+    let spoiler_text: String = text::html_to_plain(note.summary.as_deref().unwrap_or(""))
+        .chars()
+        .take(1000)
+        .collect();
+    Rendered {
+        text: text::html_to_plain(&content),
+        sensitive: note.sensitive.unwrap_or(false) || !spoiler_text.is_empty(),
+        content,
+        spoiler_text,
+    }
+}
+
+/// The `Mention` hrefs of a post that may become mentions here. A mention gives its
+/// account access to a followers-only or direct post and a notification, so there it
+/// counts only for accounts the post is addressed to (`to`/`cc`); a Mention tag alone
+/// must not reveal a post to someone its author did not send it to (S12).
+pub fn mentions_to_record(note: &RemoteNote, visibility: Visibility) -> Vec<&str> {
+    let open = matches!(visibility, Visibility::Public | Visibility::Unlisted);
+    let mut out: Vec<&str> = Vec::new();
+    for href in note.mentions() {
+        let addressed = note.to.iter().chain(note.cc.iter()).any(|a| a == href);
+        if (open || addressed) && !out.contains(&href) && out.len() < MENTIONS_MAX {
+            out.push(href);
+        }
+    }
+    out
+}
+
+/// Records the post's mentions of accounts we know and notifies the local ones
+/// (repeated notifications are absorbed); returns the accounts mentioned.
+pub async fn record_mentions(
+    tx: &mut sqlx::PgConnection,
+    status: crate::id::StatusId,
+    author: crate::id::AccountId,
+    note: &RemoteNote,
+    visibility: Visibility,
+) -> AppResult<Vec<crate::id::AccountId>> {
+    let mut mentioned = Vec::new();
+    for href in mentions_to_record(note, visibility) {
+        if let Some(account) = db::accounts::find_by_uri(&mut *tx, href).await? {
+            db::statuses::insert_mention(&mut *tx, status, account.id).await?;
+            notifications::notify(tx, &account, author, Kind::Mention, Some(status)).await?;
+            mentioned.push(account.id);
+        }
+    }
+    Ok(mentioned)
+}
+
+/// Attaches the post's hashtags (cleaned, a bounded number) to the status.
+pub async fn attach_tags(
+    tx: &mut sqlx::PgConnection,
+    status: crate::id::StatusId,
+    note: &RemoteNote,
+) -> AppResult<()> {
+    for name in note.hashtags().into_iter().take(TAGS_MAX) {
+        let clean: String = name
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == '_')
+            .take(100)
+            .collect();
+        if !clean.is_empty() {
+            let tag = db::tags::find_or_create(&mut *tx, &clean).await?;
+            db::tags::attach(&mut *tx, status, tag.id).await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn note(doc: serde_json::Value) -> RemoteNote {
+        serde_json::from_value(doc).unwrap()
+    }
+
+    fn urls() -> crate::urls::Urls {
+        crate::urls::Urls::new("https://here.example").unwrap()
+    }
+
+    #[test]
+    fn hashtag_links_lead_to_our_tag_pages() {
+        let r = render(
+            &note(json!({"id": "https://a.example/n/3", "type": "Note",
+                "content": "<p><a href=\"https://a.example/tags/Rust\" class=\"mention hashtag\" rel=\"tag\">#<span>Rust</span></a> <a href=\"https://a.example/x\">x</a></p>",
+                "tag": [{"type": "Hashtag", "href": "https://a.example/tags/Rust", "name": "#Rust"}]})),
+            &urls(),
+        );
+        assert!(
+            r.content
+                .contains(r#"href="https://here.example/tags/rust""#),
+            "{}",
+            r.content
+        );
+        assert!(r.content.contains(r#"href="https://a.example/x""#));
+    }
+
+    #[test]
+    fn rendering_sanitises_and_marks_warnings_sensitive() {
+        let r = render(
+            &note(json!({"id": "https://a.example/n/1", "type": "Article",
+            "name": "Title <b>", "summary": "<p>cw</p>",
+            "content": "<p>hi<script>x()</script></p>"})),
+            &urls(),
+        );
+        assert_eq!(
+            r.content,
+            "<p><strong>Title &lt;b&gt;</strong></p><p>hi</p>"
+        );
+        assert_eq!(r.spoiler_text, "cw");
+        assert!(r.sensitive);
+        assert!(r.text.contains("hi") && !r.text.contains("script"));
+        let plain = render(
+            &note(json!({"id": "https://a.example/n/2", "type": "Note",
+            "contentMap": {"en": "<p>only a map</p>"}})),
+            &urls(),
+        );
+        assert_eq!(plain.content, "<p>only a map</p>");
+        assert!(!plain.sensitive);
+    }
+
+    #[test]
+    fn mentions_count_only_where_addressed_unless_the_post_is_open() {
+        let carol = "https://here.example/users/carol";
+        let bob = "https://here.example/users/bob";
+        let tags = json!([{"type": "Mention", "href": carol}, {"type": "Mention", "href": bob},
+                          {"type": "Mention", "href": bob}, {"type": "Hashtag", "name": "#x"}]);
+        let limited = note(json!({"id": "https://a.example/n/1", "type": "Note",
+            "to": ["https://a.example/users/x/followers"], "cc": [bob], "tag": tags}));
+        assert_eq!(mentions_to_record(&limited, Visibility::Private), vec![bob]);
+        assert_eq!(mentions_to_record(&limited, Visibility::Direct), vec![bob]);
+        assert_eq!(
+            mentions_to_record(&limited, Visibility::Public),
+            vec![carol, bob]
+        );
+        assert_eq!(
+            mentions_to_record(&limited, Visibility::Unlisted),
+            vec![carol, bob]
+        );
+    }
 }

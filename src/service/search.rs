@@ -65,13 +65,17 @@ pub async fn accounts(state: &AppState, q: &str, may_resolve: bool) -> AppResult
     }
     match classify(q) {
         Query::Handle(h) if may_resolve => {
-            Ok(vec![remote_accounts::resolve_handle(state, h).await?])
+            let found = remote_accounts::resolve_handle(state, h).await?;
+            backfill_if_new(state, &found).await?;
+            Ok(vec![found])
         }
         Query::Url(u) if may_resolve => {
             if let Some(local) = local_by_url(state, u).await? {
                 return Ok(vec![local]);
             }
-            Ok(vec![remote_accounts::fetch_and_store(state, u).await?])
+            let found = remote_accounts::fetch_and_store(state, u).await?;
+            backfill_if_new(state, &found).await?;
+            Ok(vec![found])
         }
         Query::Handle(h) => {
             let (user, domain) = h.trim_start_matches('@').split_once('@').unwrap_or((h, ""));
@@ -86,6 +90,23 @@ pub async fn accounts(state: &AppState, q: &str, may_resolve: bool) -> AppResult
         Query::Text("") => Ok(Vec::new()),
         Query::Text(t) => Ok(db::accounts::search(&state.db, t, 20).await?),
     }
+}
+
+/// A remote account we hold no posts of gets its recent ones read from its outbox (in
+/// the background), so its profile shows what it has been posting.
+async fn backfill_if_new(state: &AppState, account: &Account) -> AppResult<()> {
+    if account.is_local() || db::statuses::any_by_account(&state.db, account.id).await? {
+        return Ok(());
+    }
+    let mut conn = state.db.acquire().await?;
+    crate::delivery::enqueue(
+        &mut conn,
+        &[crate::delivery::Job::BackfillAccount {
+            account_id: account.id,
+        }],
+    )
+    .await
+    .map(|_| ())
 }
 
 async fn local_by_url(state: &AppState, url: &str) -> AppResult<Option<Account>> {

@@ -1,5 +1,6 @@
 //! Posting, replying, boosting and deleting statuses.
 
+use crate::activitypub::outbox;
 use crate::db;
 use crate::db::accounts::Account;
 use crate::db::statuses::{Counter, Status, Visibility};
@@ -16,6 +17,8 @@ pub const MAX_CHARS: usize = 500;
 pub const MAX_RAW_CHARS: usize = 20_000;
 pub const MAX_MENTIONS: usize = 50;
 pub const MAX_TAGS: usize = 50;
+/// Unknown remote accounts a post may make us look up.
+pub const MAX_REMOTE_LOOKUPS: usize = 5;
 
 #[derive(Debug, Clone, Default)]
 pub struct NewPost {
@@ -32,11 +35,20 @@ pub fn counted_length(text: &str, spoiler_text: &str) -> usize {
     text::status_length(text) + spoiler_text.chars().count()
 }
 
-/// Publishes a status: checks length and reply target, renders the HTML, records
-/// mentions and tags, bumps counters and notifies the mentioned — all in one transaction.
-pub async fn post(state: &AppState, author: &Account, p: &NewPost) -> AppResult<StatusId> {
-    let text_in = p.text.replace("\r\n", "\n").trim().to_string();
-    let spoiler = p.spoiler_text.trim().to_string();
+/// What typed text becomes: checked, with mentions resolved and HTML rendered.
+struct Composed {
+    text: String,
+    spoiler: String,
+    extracted: text::Extracted,
+    mentioned: HashMap<(String, Option<String>), Account>,
+    content: String,
+}
+
+/// Checks length and limits as Mastodon does, resolves mentions (looking up unknown
+/// remote ones) and renders the HTML.
+async fn compose(state: &AppState, text_raw: &str, spoiler_raw: &str) -> AppResult<Composed> {
+    let text_in = text_raw.replace("\r\n", "\n").trim().to_string();
+    let spoiler = spoiler_raw.trim().to_string();
     if text_in.trim().is_empty() {
         return Err(AppError::validation(vec![(
             "text",
@@ -63,16 +75,6 @@ pub async fn post(state: &AppState, author: &Account, p: &NewPost) -> AppResult<
             "Too many mentions or hashtags".into(),
         )]));
     }
-    let parent = match p.in_reply_to {
-        Some(id) => Some(
-            db::statuses::find_visible(&state.db, id, Some(author.id))
-                .await?
-                .filter(|s| s.reblog_of_id.is_none())
-                .ok_or_else(AppError::not_found)?,
-        ),
-        None => None,
-    };
-    let visibility = p.visibility.unwrap_or(Visibility::Public);
     let mentioned = resolve_mentions(state, &extracted).await?;
     let urls = &state.urls;
     let content = text::render_status(
@@ -88,7 +90,55 @@ pub async fn post(state: &AppState, author: &Account, p: &NewPost) -> AppResult<
         },
         &|name: &str| urls.tag_url(name),
     );
+    Ok(Composed {
+        text: text_in,
+        spoiler,
+        extracted,
+        mentioned,
+        content,
+    })
+}
 
+/// Attaches the hashtags of `extracted` to a status, each once.
+async fn attach_tags(
+    tx: &mut sqlx::PgConnection,
+    id: StatusId,
+    extracted: &text::Extracted,
+) -> AppResult<()> {
+    let mut seen_tags: Vec<String> = Vec::new();
+    for tag in &extracted.tags {
+        let lower = tag.name.to_lowercase();
+        if seen_tags.contains(&lower) {
+            continue;
+        }
+        seen_tags.push(lower);
+        let t = db::tags::find_or_create(&mut *tx, &tag.name).await?;
+        db::tags::attach(&mut *tx, id, t.id).await?;
+    }
+    Ok(())
+}
+
+/// Publishes a status: checks length and reply target, renders the HTML, records
+/// mentions and tags, bumps counters and notifies the mentioned — all in one transaction.
+pub async fn post(state: &AppState, author: &Account, p: &NewPost) -> AppResult<StatusId> {
+    let parent = match p.in_reply_to {
+        Some(id) => Some(
+            db::statuses::find_visible(&state.db, id, Some(author.id))
+                .await?
+                .filter(|s| s.reblog_of_id.is_none())
+                .ok_or_else(AppError::not_found)?,
+        ),
+        None => None,
+    };
+    let Composed {
+        text: text_in,
+        spoiler,
+        extracted,
+        mentioned,
+        content,
+    } = compose(state, &p.text, &p.spoiler_text).await?;
+    let visibility = p.visibility.unwrap_or(Visibility::Public);
+    let urls = &state.urls;
     let mut tx = state.db.begin().await?;
     let id = db::statuses::next_id(&mut *tx).await?;
     let uri = urls.status_uri(&author.username, id);
@@ -122,16 +172,7 @@ pub async fn post(state: &AppState, author: &Account, p: &NewPost) -> AppResult<
             notified.push(account.id);
         }
     }
-    let mut seen_tags: Vec<String> = Vec::new();
-    for tag in &extracted.tags {
-        let lower = tag.name.to_lowercase();
-        if seen_tags.contains(&lower) {
-            continue;
-        }
-        seen_tags.push(lower);
-        let t = db::tags::find_or_create(&mut tx, &tag.name).await?;
-        db::tags::attach(&mut *tx, id, t.id).await?;
-    }
+    attach_tags(&mut tx, id, &extracted).await?;
     if let Some(parent) = &parent {
         db::statuses::add_to_counter(&mut *tx, parent.id, Counter::Replies, 1).await?;
         // Replying notifies the author replied to, even when the reply does not name them.
@@ -145,8 +186,78 @@ pub async fn post(state: &AppState, author: &Account, p: &NewPost) -> AppResult<
         }
     }
     db::accounts::add_statuses_count(&mut *tx, author.id, 1).await?;
+    outbox::created(&mut tx, id).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Edits one's own status: new text, content warning and sensitivity (visibility and
+/// the reply target stay). The history keeps every version, the original first, as
+/// Mastodon does; newly mentioned people are notified; followers elsewhere get an Update.
+pub async fn edit(
+    state: &AppState,
+    author: &Account,
+    id: StatusId,
+    p: &NewPost,
+) -> AppResult<Status> {
+    let status = db::statuses::find(&state.db, id)
+        .await?
+        .filter(|s| s.account_id == author.id && s.reblog_of_id.is_none() && s.local)
+        .ok_or_else(AppError::not_found)?;
+    let c = compose(state, &p.text, &p.spoiler_text).await?;
+    let sensitive = p.sensitive || !c.spoiler.is_empty();
+    if c.text == status.text && c.spoiler == status.spoiler_text && sensitive == status.sensitive {
+        return Ok(status); // nothing changed: no new version, nothing sent
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let mut tx = state.db.begin().await?;
+    if !db::statuses::has_edits(&mut *tx, status.id).await? {
+        let original = db::statuses::Version {
+            text: &status.text,
+            content: &status.content,
+            spoiler_text: &status.spoiler_text,
+            sensitive: status.sensitive,
+        };
+        db::statuses::insert_edit(&mut *tx, &status, &original, status.created_at).await?;
+    }
+    let version = db::statuses::Version {
+        text: &c.text,
+        content: &c.content,
+        spoiler_text: &c.spoiler,
+        sensitive,
+    };
+    db::statuses::insert_edit(&mut *tx, &status, &version, now).await?;
+    let language = p
+        .language
+        .as_deref()
+        .filter(|l| l.len() <= 16)
+        .or(status.language.as_deref());
+    db::statuses::apply_edit(&mut *tx, status.id, &version, language, now).await?;
+    let before: Vec<AccountId> = db::statuses::mentions_of(&mut *tx, &[status.id])
+        .await?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    let mut keep: Vec<AccountId> = c.mentioned.values().map(|a| a.id).collect();
+    // The author replied to stays mentioned, as when the reply was posted.
+    if let Some(parent_author) = status.in_reply_to_account_id {
+        keep.push(parent_author);
+    }
+    for account in c.mentioned.values() {
+        db::statuses::insert_mention(&mut *tx, status.id, account.id).await?;
+        if account.id != author.id && !before.contains(&account.id) {
+            notifications::notify(&mut tx, account, author.id, Kind::Mention, Some(status.id))
+                .await?;
+        }
+    }
+    db::statuses::delete_mentions_except(&mut *tx, status.id, &keep).await?;
+    db::tags::detach_all(&mut *tx, status.id).await?;
+    attach_tags(&mut tx, status.id, &c.extracted).await?;
+    outbox::edited(&mut tx, status.id).await?;
+    tx.commit().await?;
+    db::statuses::find(&state.db, status.id)
+        .await?
+        .ok_or_else(AppError::not_found)
 }
 
 fn handle_key(
@@ -174,7 +285,38 @@ async fn resolve_mentions(
     if handles.is_empty() {
         return Ok(HashMap::new());
     }
-    let accounts = db::accounts::find_by_handles(&state.db, &handles).await?;
+    let mut accounts = db::accounts::find_by_handles(&state.db, &handles).await?;
+    // Remote handles we have not met yet are looked up (WebFinger, then the actor), a
+    // few at most and in parallel, so one post cannot make us fetch without end. Those
+    // that cannot be resolved stay plain text, as on Mastodon.
+    let unknown: Vec<String> = handles
+        .iter()
+        .filter_map(|(user, domain)| {
+            let domain = domain.as_ref()?;
+            let known = accounts.iter().any(|a| {
+                a.username.to_lowercase() == *user
+                    && a.domain.as_ref().map(|d| d.to_lowercase()).as_ref() == Some(domain)
+            });
+            (!known).then(|| format!("{user}@{domain}"))
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .take(MAX_REMOTE_LOOKUPS)
+        .collect();
+    let mut lookups = tokio::task::JoinSet::new();
+    for handle in unknown {
+        let state = state.clone();
+        lookups.spawn(async move {
+            crate::service::remote_accounts::resolve_handle(&state, &handle).await
+        });
+    }
+    while let Some(found) = lookups.join_next().await {
+        match found {
+            Ok(Ok(account)) => accounts.push(account),
+            Ok(Err(e)) => tracing::debug!(error = %e.message(), "mention not resolved"),
+            Err(e) => tracing::warn!(error = %e, "mention lookup failed"),
+        }
+    }
     Ok(accounts
         .into_iter()
         .filter(|a| a.suspended_at.is_none())
@@ -205,11 +347,20 @@ pub async fn delete(
         return Err(AppError::forbidden());
     }
     let mut tx = state.db.begin().await?;
+    let mentioned: Vec<AccountId> = db::statuses::mentions_of(&mut *tx, &[status.id])
+        .await?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    let mentioned = db::accounts::find_many(&mut *tx, &mentioned).await?;
     db::statuses::delete_with_tombstone(&mut tx, &status).await?;
     if let Some(parent) = status.in_reply_to_id {
         db::statuses::add_to_counter(&mut *tx, parent, Counter::Replies, -1).await?;
     }
     db::accounts::add_statuses_count(&mut *tx, status.account_id, -1).await?;
+    if let Some(author) = db::accounts::find(&mut *tx, status.account_id).await? {
+        outbox::deleted(&mut tx, &state.urls, &author, &status, &mentioned).await?;
+    }
     tx.commit().await?;
     Ok(status)
 }
@@ -264,11 +415,16 @@ pub async fn reblog(state: &AppState, actor: &Account, id: StatusId) -> AppResul
         return Err(e.into());
     }
     db::statuses::add_to_counter(&mut *tx, original.id, Counter::Reblogs, 1).await?;
-    if original.account_id != actor.id
-        && let Some(author) = db::accounts::find(&mut *tx, original.account_id).await?
-    {
+    let author = db::accounts::find(&mut *tx, original.account_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if original.account_id != actor.id {
         notifications::notify(&mut tx, &author, actor.id, Kind::Reblog, Some(original.id)).await?;
     }
+    let reblog = db::statuses::find(&mut *tx, reblog_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    outbox::boosted(&mut tx, &state.urls, actor, &reblog, &original, &author).await?;
     tx.commit().await?;
     Ok(reblog_id)
 }
@@ -290,6 +446,9 @@ pub async fn unreblog(state: &AppState, actor: &Account, id: StatusId) -> AppRes
         Some(original.id),
     )
     .await?;
+    if let Some(author) = db::accounts::find(&mut *tx, original.account_id).await? {
+        outbox::unboosted(&mut tx, &state.urls, actor, &reblog, &original, &author).await?;
+    }
     tx.commit().await?;
     Ok(original)
 }

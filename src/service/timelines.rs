@@ -21,6 +21,10 @@ pub struct StatusDetail {
     pub tags: Vec<(TagId, String)>,
     pub favourited: bool,
     pub reblogged: bool,
+    pub attachments: Vec<db::media::Attachment>,
+    /// Custom emoji used in the text: (shortcode, image URL).
+    pub emojis: Vec<(String, String)>,
+    pub poll: Option<db::media::Poll>,
 }
 
 impl StatusDetail {
@@ -81,6 +85,24 @@ pub async fn details(
         ),
         None => (HashSet::new(), HashSet::new()),
     };
+    let mut attachments: HashMap<StatusId, Vec<db::media::Attachment>> = HashMap::new();
+    for a in db::media::attachments_of(db, &all_ids).await? {
+        attachments.entry(a.status_id).or_default().push(a);
+    }
+    let mut emojis: HashMap<StatusId, Vec<(String, String)>> = HashMap::new();
+    for e in db::media::emojis_of(db, &all_ids).await? {
+        if let Some(url) = e.image_remote_url {
+            emojis
+                .entry(e.status_id)
+                .or_default()
+                .push((e.shortcode, url));
+        }
+    }
+    let polls: HashMap<StatusId, db::media::Poll> = db::media::polls_of(db, &all_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.status_id, p))
+        .collect();
     let mut mentions_by_status: HashMap<StatusId, Vec<Account>> = HashMap::new();
     for (status, account) in mentions {
         if let Some(a) = accounts.get(&account) {
@@ -101,6 +123,9 @@ pub async fn details(
             tags: tags.get(&s.id).cloned().unwrap_or_default(),
             favourited: favourited.contains(&s.id),
             reblogged: reblogged.contains(&s.id),
+            attachments: attachments.get(&s.id).cloned().unwrap_or_default(),
+            emojis: emojis.get(&s.id).cloned().unwrap_or_default(),
+            poll: polls.get(&s.id).cloned(),
             status: s.clone(),
         })
     };

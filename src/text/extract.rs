@@ -25,10 +25,11 @@ const WORD_OR_SEP: &str = r"[\p{L}\p{M}\p{N}\p{Pc}\u{B7}\u{30FB}\u{200C}]";
 const ALPHA_OR_SEP: &str = r"[\p{Alphabetic}_\u{B7}\u{30FB}\u{200C}]";
 
 /// `Account::MENTION_RE` without its lookbehind, anchored at the `@`.
-/// Group 1 is the username, group 2 the domain.
+/// Group 1 is the username, group 2 the domain. Unlike Mastodon, the domain may carry a
+/// `:port`, so servers on non-default ports (development, tests) can mention each other.
 static MENTION_RE: LazyLock<Regex> = LazyLock::new(|| {
     let pattern = format!(
-        r"^@([A-Za-z0-9_]+(?:[A-Za-z0-9_.\-]+[A-Za-z0-9_]+)?)(?:@([\p{{L}}\p{{M}}\p{{N}}\p{{Pc}}.\-]+{WORD}+))?"
+        r"^@([A-Za-z0-9_]+(?:[A-Za-z0-9_.\-]+[A-Za-z0-9_]+)?)(?:@([\p{{L}}\p{{M}}\p{{N}}\p{{Pc}}.\-]+{WORD}+(?::[0-9]{{1,5}}\b)?))?"
     );
     Regex::new(&pattern).expect("mention pattern is valid")
 });
@@ -315,6 +316,19 @@ mod tests {
 
     fn remote(name: &str, domain: &str) -> (String, Option<String>) {
         (name.to_owned(), Some(domain.to_owned()))
+    }
+
+    #[test]
+    fn a_mention_domain_may_carry_a_port() {
+        let found: Vec<_> = extract("hi @bob@localhost:3001, and @eve@x.test:notaport")
+            .mentions
+            .into_iter()
+            .map(|m| (m.username, m.domain))
+            .collect();
+        assert_eq!(
+            found,
+            [remote("bob", "localhost:3001"), remote("eve", "x.test")]
+        );
     }
 
     #[test]

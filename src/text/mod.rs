@@ -8,17 +8,19 @@
 //!   [`html_to_plain`] makes text of it.
 
 mod count;
+mod emoji;
 mod extract;
 mod render;
 mod sanitize;
 
 pub use count::{URL_LENGTH, count_chars, status_length};
+pub use emoji::emojify;
 pub use extract::{Extracted, MentionRef, Span, TagRef, extract};
 pub use render::{
     MentionTarget, ResolveMention, TagUrl, escape_html, render_bio, render_plain_with_links,
     render_status,
 };
-pub use sanitize::{html_to_plain, sanitize_remote_html};
+pub use sanitize::{html_to_plain, sanitize_remote_html, sanitize_remote_html_relinking};
 
 #[cfg(test)]
 mod tests {

@@ -43,9 +43,29 @@ const KEPT_CLASSES: &[&str] = &[
 /// `<p><strong>`), and a link with a refused scheme keeps its `<a>` without `href` (Mastodon
 /// replaces it by its text).
 pub fn sanitize_remote_html(html: &str) -> String {
-    strict_builder().clean(html).to_string()
+    let mut builder = strict_builder();
+    builder.attribute_filter(filter_attribute);
+    builder.clean(html).to_string()
 }
 
+/// [`sanitize_remote_html`], with link targets found in `links` replaced by their value
+/// (a remote hashtag link becomes our tag page, as Mastodon's own apps show it).
+pub fn sanitize_remote_html_relinking(html: &str, links: HashMap<String, String>) -> String {
+    let mut builder = strict_builder();
+    builder.attribute_filter(move |element, attribute, value| {
+        if element == "a"
+            && attribute == "href"
+            && let Some(local) = links.get(value)
+        {
+            return Some(Cow::Owned(local.clone()));
+        }
+        filter_attribute(element, attribute, value)
+    });
+    builder.clean(html).to_string()
+}
+
+/// The allow-list without an attribute filter (ammonia takes exactly one; callers add
+/// [`filter_attribute`] or a filter that ends in it).
 fn strict_builder() -> Builder<'static> {
     let mut builder = Builder::empty();
     builder
@@ -83,8 +103,7 @@ fn strict_builder() -> Builder<'static> {
         .url_schemes(LINK_SCHEMES.iter().copied().collect())
         .url_relative(UrlRelative::Deny)
         .link_rel(Some("nofollow noopener"))
-        .set_tag_attribute_value("a", "target", "_blank")
-        .attribute_filter(filter_attribute);
+        .set_tag_attribute_value("a", "target", "_blank");
     builder
 }
 

@@ -325,6 +325,7 @@ pub fn composer(
         in_reply_to_id: in_reply_to.unwrap_or("").to_string(),
         error: None,
         return_to: return_to.to_string(),
+        edit_id: String::new(),
     }
 }
 

@@ -63,11 +63,17 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/statuses/{id}/reblog", post(statuses::reblog))
         .route("/statuses/{id}/unreblog", post(statuses::unreblog))
         .route(
+            "/statuses/{id}/edit",
+            get(statuses::edit_page).post(statuses::edit),
+        )
+        .route(
             "/statuses/{id}/delete",
             get(statuses::delete_page).post(statuses::delete),
         )
         .route("/accounts/{id}/follow", post(profile::follow))
         .route("/accounts/{id}/unfollow", post(profile::unfollow))
+        .route("/accounts/{id}/block", post(profile::block))
+        .route("/accounts/{id}/unblock", post(profile::unblock))
         .route(
             "/settings/profile",
             get(settings::profile_page).post(settings::update_profile),

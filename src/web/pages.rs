@@ -72,6 +72,9 @@ pub struct Composer {
     pub error: Option<String>,
     /// Path to come back to after publishing.
     pub return_to: String,
+    /// The status being edited (empty for a new post): the form saves it instead, and
+    /// its visibility cannot change.
+    pub edit_id: String,
 }
 
 /// Field values and errors of a form shown again after an error.
@@ -268,6 +271,7 @@ pub struct ComposePage {
     pub layout: Layout,
     pub reply_to: Option<StatusView>,
     pub composer: Composer,
+    pub editing: bool,
 }
 
 /// Confirm deleting a post (the no-JavaScript path).

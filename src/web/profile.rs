@@ -11,7 +11,7 @@ use crate::db;
 use crate::db::accounts::Account;
 use crate::error::{AppError, PageResult};
 use crate::id::AccountId;
-use crate::service::{follows, timelines};
+use crate::service::{blocks, follows, timelines};
 use crate::state::AppState;
 use crate::web::context::{SignedIn, WebSession, layout, safe_return_path, see_other, wants_json};
 use crate::web::forms::WebForm;
@@ -204,6 +204,49 @@ async fn change_follow(
             requested: Some(rel.requested),
         })
         .into_response());
+    }
+    let fallback = views::account(&target, &state.urls).path;
+    Ok(see_other(&safe_return_path(
+        form.return_to.as_deref(),
+        &fallback,
+    )))
+}
+
+pub async fn block(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    WebForm(form): WebForm<ActionForm>,
+) -> PageResult<Response> {
+    change_block(&state, &signed, &id, form, true).await
+}
+
+pub async fn unblock(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    WebForm(form): WebForm<ActionForm>,
+) -> PageResult<Response> {
+    change_block(&state, &signed, &id, form, false).await
+}
+
+async fn change_block(
+    state: &AppState,
+    signed: &SignedIn,
+    id: &str,
+    form: ActionForm,
+    block: bool,
+) -> PageResult<Response> {
+    let id: AccountId = id.parse().map_err(|_| AppError::not_found())?;
+    let target = db::accounts::find(&state.db, id)
+        .await?
+        .filter(Account::is_addressable)
+        .ok_or_else(AppError::not_found)?;
+    let me = &signed.viewer().account;
+    if block {
+        blocks::block_by_local(state, me, &target).await?;
+    } else {
+        blocks::unblock_by_local(state, me, &target).await?;
     }
     let fallback = views::account(&target, &state.urls).path;
     Ok(see_other(&safe_return_path(

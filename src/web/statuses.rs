@@ -1,5 +1,5 @@
 //! Status pages and actions: the thread page, the composer, publishing, boosting,
-//! favouriting and deleting.
+//! favouriting, editing and deleting.
 
 use askama::Template;
 use axum::Json;
@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::db;
+use crate::db::accounts::Account;
 use crate::db::statuses::Visibility;
 use crate::error::{AppError, ErrorKind, PageResult};
 use crate::id::StatusId;
@@ -19,7 +20,7 @@ use crate::web::context::{
     SignedIn, WebSession, composer, layout, safe_return_path, see_other, wants_json,
 };
 use crate::web::forms::WebForm;
-use crate::web::pages::{ComposePage, DeleteStatusPage, ThreadPage};
+use crate::web::pages::{ComposePage, Composer, DeleteStatusPage, ThreadPage};
 use crate::web::profile::{ActionResult, find_by_handle};
 use crate::web::views;
 
@@ -140,6 +141,7 @@ pub async fn compose_page(
         .await?,
         reply_to,
         composer,
+        editing: false,
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -202,6 +204,7 @@ pub async fn publish(
                 layout: layout(&state, &signed.session, "New post", "compose").await?,
                 reply_to,
                 composer,
+                editing: false,
             };
             Ok((e.kind.status(), Html(page.render()?)).into_response())
         }
@@ -321,4 +324,91 @@ pub async fn delete(
             &back
         },
     ))
+}
+
+/// The own status `id` as its author typed it, for editing.
+async fn own_for_edit(
+    state: &AppState,
+    me: &Account,
+    id: StatusId,
+) -> PageResult<db::statuses::Status> {
+    Ok(db::statuses::find(&state.db, id)
+        .await?
+        .filter(|s| s.account_id == me.id && s.reblog_of_id.is_none() && s.local)
+        .ok_or_else(AppError::not_found)?)
+}
+
+fn edit_composer(
+    status_id: StatusId,
+    path: &str,
+    text: &str,
+    spoiler: &str,
+    visibility: &str,
+) -> Composer {
+    let mut c = composer(path, None, text, visibility);
+    c.spoiler_text = spoiler.to_string();
+    c.edit_id = status_id.to_string();
+    c
+}
+
+/// `/statuses/<id>/edit`: the composer, filled with the post as it was written.
+pub async fn edit_page(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let me = &signed.viewer().account;
+    let status = own_for_edit(&state, me, parse_id(&id)?).await?;
+    let path = format!("/@{}/{}", me.username, status.id);
+    let page = ComposePage {
+        layout: layout(&state, &signed.session, "Edit post", "compose").await?,
+        reply_to: None,
+        composer: edit_composer(
+            status.id,
+            &path,
+            &status.text,
+            &status.spoiler_text,
+            status.visibility().as_str(),
+        ),
+        editing: true,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Saves an edit; back to the post, or the form again with the error.
+pub async fn edit(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    WebForm(form): WebForm<PostForm>,
+) -> PageResult<Response> {
+    let me = &signed.viewer().account;
+    let status = own_for_edit(&state, me, parse_id(&id)?).await?;
+    let path = format!("/@{}/{}", me.username, status.id);
+    let change = NewPost {
+        text: form.status.clone(),
+        spoiler_text: form.spoiler_text.clone(),
+        ..NewPost::default()
+    };
+    match statuses::edit(&state, me, status.id, &change).await {
+        Ok(_) => Ok(see_other(&path)),
+        Err(e) if e.kind == ErrorKind::Validation => {
+            let mut composer = edit_composer(
+                status.id,
+                &path,
+                &form.status,
+                &form.spoiler_text,
+                status.visibility().as_str(),
+            );
+            composer.error = Some(e.field("text").unwrap_or(e.message()).to_string());
+            let page = ComposePage {
+                layout: layout(&state, &signed.session, "Edit post", "compose").await?,
+                reply_to: None,
+                composer,
+                editing: true,
+            };
+            Ok((e.kind.status(), Html(page.render()?)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -61,6 +61,7 @@ pub struct RelationshipView {
     pub following: bool,
     pub requested: bool,
     pub followed_by: bool,
+    pub blocking: bool,
 }
 
 /// One status card.
@@ -100,6 +101,68 @@ pub struct StatusView {
     pub is_own: bool,
     /// Handles to prefill in a reply (`@a@x @b@y `), without the viewer's own.
     pub reply_prefill: String,
+    pub attachments: Vec<AttachmentView>,
+    pub poll: Option<PollView>,
+}
+
+/// A media attachment, shown from its remote URL until media are stored here.
+#[derive(Debug, Clone)]
+pub struct AttachmentView {
+    /// image, gifv, video, audio or unknown.
+    pub kind: String,
+    pub url: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PollView {
+    pub options: Vec<PollOptionView>,
+    pub multiple: bool,
+    pub voters_count: Option<i64>,
+    pub closed: bool,
+    /// "Closes 27 Nov 2026, 14:05 UTC" / "Closed 27 Nov …"; empty when it never closes.
+    pub ends: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PollOptionView {
+    pub title: String,
+    pub votes: String,
+    /// Share of the votes, 0–100.
+    pub percent: i64,
+}
+
+fn poll(p: &crate::db::media::Poll) -> PollView {
+    let total: i64 = if p.multiple {
+        p.voters_count
+            .unwrap_or_else(|| p.options.0.iter().filter_map(|o| o.votes_count).sum())
+    } else {
+        p.options.0.iter().filter_map(|o| o.votes_count).sum()
+    };
+    let closed = p.expires_at.is_some_and(|t| t <= OffsetDateTime::now_utc());
+    PollView {
+        options: p
+            .options
+            .0
+            .iter()
+            .map(|o| PollOptionView {
+                title: o.title.clone(),
+                votes: o.votes_count.map(|v| v.to_string()).unwrap_or_default(),
+                percent: match (o.votes_count, total) {
+                    (Some(v), t) if t > 0 => (v * 100 + t / 2) / t,
+                    _ => 0,
+                },
+            })
+            .collect(),
+        multiple: p.multiple,
+        voters_count: p.voters_count,
+        closed,
+        ends: match p.expires_at {
+            Some(t) if closed => format!("Closed {}", full_time(t)),
+            Some(t) => format!("Closes {}", full_time(t)),
+            None => String::new(),
+        },
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -192,6 +255,7 @@ pub fn relationship(rel: Relationship, is_self: bool) -> RelationshipView {
         following: rel.following,
         requested: rel.requested,
         followed_by: rel.followed_by,
+        blocking: rel.blocking,
     }
 }
 
@@ -245,7 +309,7 @@ pub fn status(d: &StatusDetail, viewer: Option<&Account>, urls: &Urls) -> Status
         url: s.url.clone().unwrap_or_else(|| s.uri.clone()),
         boosted_by: d.reblog.as_ref().map(|_| account(&d.account, urls)),
         reply_to: shown.in_reply_to_account.as_ref().map(|a| account(a, urls)),
-        content_html: s.content.clone(),
+        content_html: crate::text::emojify(&s.content, &shown.emojis),
         spoiler_text: s.spoiler_text.clone(),
         visibility: s.visibility().as_str(),
         visibility_label: visibility_label(s.visibility()),
@@ -263,6 +327,18 @@ pub fn status(d: &StatusDetail, viewer: Option<&Account>, urls: &Urls) -> Status
         is_own,
         reply_prefill,
         author,
+        attachments: shown
+            .attachments
+            .iter()
+            .filter_map(|a| {
+                Some(AttachmentView {
+                    kind: a.kind.clone(),
+                    url: a.remote_url.clone()?,
+                    description: a.description.clone(),
+                })
+            })
+            .collect(),
+        poll: shown.poll.as_ref().map(poll),
     }
 }
 

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod remote;
 pub mod smtp;
 
 use std::collections::HashMap;
@@ -46,6 +47,17 @@ impl TestApp {
 
     /// Starts with a fresh database; `tweak` may adjust the configuration.
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::start_named("127.0.0.1", tweak).await
+    }
+
+    /// Like `start_with`, but the instance URL is `http://localhost:PORT` (still bound to
+    /// 127.0.0.1): for peers that refuse IP-literal hosts or want a domain name.
+    pub async fn start_on_localhost(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::start_named("localhost", tweak).await
+    }
+
+    /// Binds 127.0.0.1:0 and serves as `http://{host}:PORT`.
+    async fn start_named(host: &str, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let smtp = SmtpSink::start().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -63,7 +75,7 @@ impl TestApp {
         let mut env = HashMap::new();
         env.insert(
             "STARLING_INSTANCE__URL".to_string(),
-            format!("http://127.0.0.1:{port}"),
+            format!("http://{host}:{port}"),
         );
         env.insert("STARLING_MAIL__SMTP_URL".to_string(), smtp.url());
         env.insert(
@@ -86,7 +98,7 @@ impl TestApp {
             axum::serve(listener, router).await.expect("serve");
         });
         TestApp {
-            base: format!("http://127.0.0.1:{port}"),
+            base: format!("http://{host}:{port}"),
             state: app.state,
             smtp,
             db_url,
@@ -189,6 +201,14 @@ impl TestApp {
             .await
             .expect("query")
             .expect("account exists")
+    }
+
+    /// An account this server knows (local or remote) by its ActivityPub id.
+    pub async fn account_by_uri(&self, uri: &str) -> starling::db::accounts::Account {
+        starling::db::accounts::find_by_uri(&self.state.db, uri)
+            .await
+            .expect("query")
+            .expect("account known")
     }
 }
 

@@ -1,12 +1,12 @@
 //! Follow and Undo(Follow) from remote accounts.
 
-use crate::activitypub::parse::Envelope;
+use crate::activitypub::parse::{Envelope, reference_id};
 use crate::db;
 use crate::db::accounts::Account;
 use crate::error::{AppError, AppResult};
 use crate::service::follows;
 use crate::state::AppState;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// A remote account follows (or asks to follow) one of ours.
 pub async fn follow(state: &AppState, actor: &Account, envelope: &Envelope) -> AppResult<()> {
@@ -18,19 +18,13 @@ pub async fn follow(state: &AppState, actor: &Account, envelope: &Envelope) -> A
     follows::accept_remote_follow(state, actor, &target, activity_id).await
 }
 
-/// Undo of a Follow: only the follower who sent it may undo it.
-pub async fn undo(state: &AppState, actor: &Account, envelope: &Envelope) -> AppResult<()> {
-    let Some(Value::Object(inner)) = envelope.object.as_ref() else {
-        return Err(AppError::invalid("Undo needs the embedded activity"));
-    };
-    if inner.get("type").and_then(Value::as_str) != Some("Follow") {
-        return Err(AppError::invalid("Only Undo of a Follow is handled so far"));
-    }
-    let inner_actor = inner.get("actor").and_then(Value::as_str);
+/// Undo of the embedded Follow: only the follower who sent it may undo it.
+pub async fn undo(state: &AppState, actor: &Account, inner: &Map<String, Value>) -> AppResult<()> {
+    let inner_actor = inner.get("actor").and_then(reference_id);
     if inner_actor.is_some_and(|a| a != actor.uri) {
         return Err(AppError::forbidden());
     }
-    let target = local_target(state, inner.get("object").and_then(Value::as_str)).await?;
+    let target = local_target(state, inner.get("object").and_then(reference_id)).await?;
     follows::unfollow(state, actor, &target).await.map(|_| ())
 }
 

@@ -2,9 +2,20 @@
 //! the activity's actor, hand the activity to the queue and answer 202 at once.
 //! Processing (one file per activity type) happens in the worker's inbox lane.
 
+pub mod accept;
+pub mod announce;
+pub mod block;
+pub mod delete;
+pub mod featured;
+pub mod flag;
 pub mod follow;
+pub mod like;
+pub mod moves;
 pub mod notes;
 pub mod process;
+pub mod reject;
+pub mod undo;
+pub mod update;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -54,9 +65,14 @@ async fn accept(
             "The activity is too large",
         ));
     }
+    let envelope = serde_json::from_slice::<Envelope>(body);
+    if let Ok(e) = &envelope
+        && unknown_actor_deleted_itself(state, headers, e).await?
+    {
+        return Ok(());
+    }
     let signer = verified_signer(state, method, uri, headers, body).await?;
-    let envelope: Envelope = serde_json::from_slice(body)
-        .map_err(|_| AppError::bad_request("The body is not an activity"))?;
+    let envelope = envelope.map_err(|_| AppError::bad_request("The body is not an activity"))?;
     if envelope.actor_id() != Some(signer.uri.as_str()) {
         return Err(unauthorized("The signer is not the activity's actor"));
     }
@@ -74,6 +90,28 @@ async fn accept(
     )
     .await?;
     Ok(())
+}
+
+/// A Delete of an actor by itself, when we know neither the actor nor its key: there is
+/// nothing of theirs here to remove, and its key can no longer be fetched (the actor
+/// answers 410), so it is acknowledged without a fetch, as Mastodon and Pleroma do.
+async fn unknown_actor_deleted_itself(
+    state: &AppState,
+    headers: &HeaderMap,
+    envelope: &Envelope,
+) -> AppResult<bool> {
+    let actor = match envelope.actor_id() {
+        Some(a) if envelope.kind() == Some("Delete") && envelope.object_id() == Some(a) => a,
+        _ => return Ok(false),
+    };
+    let Ok(signature) = IncomingSignature::parse(headers) else {
+        return Ok(false);
+    };
+    let known = db::accounts::find_by_key_id(&state.db, signature.key_id())
+        .await?
+        .is_some()
+        || db::accounts::find_by_uri(&state.db, actor).await?.is_some();
+    Ok(!known)
 }
 
 /// The account whose key signed this request, after checking the signature, digest and

@@ -17,14 +17,11 @@ pub async fn create(state: &AppState, actor: &Account, envelope: &Envelope) -> A
         .map(|_| ())
 }
 
-/// Delete of a post (IRI or Tombstone) by its author. Deletion of the actor itself is
-/// acknowledged; removing all of their content comes with account deletion handling.
+/// Delete of a post (IRI or Tombstone) by its author (deletion of the actor itself goes
+/// to `delete`).
 pub async fn delete(state: &AppState, actor: &Account, envelope: &Envelope) -> AppResult<()> {
     let uri = envelope
         .object_id()
         .ok_or_else(|| AppError::invalid("Delete needs an object"))?;
-    if uri == actor.uri {
-        return Err(AppError::invalid("Deletion of actors is not handled yet"));
-    }
     remote_statuses::delete_by_author(state, uri, actor).await
 }
