@@ -539,12 +539,13 @@ pub async fn delete_batch_of_account(
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "WITH batch AS ( \
-           SELECT id, uri, in_reply_to_id, reblog_of_id FROM statuses WHERE account_id = $1 ORDER BY id LIMIT $2), \
+           SELECT id, uri, in_reply_to_id, reblog_of_id, visibility FROM statuses WHERE account_id = $1 ORDER BY id LIMIT $2), \
          stones AS ( \
            INSERT INTO tombstones (uri, account_id) SELECT uri, $1 FROM batch ON CONFLICT (uri) DO NOTHING), \
          counts AS ( \
            SELECT id, sum(replies) AS replies, sum(reblogs) AS reblogs FROM ( \
-             SELECT in_reply_to_id AS id, 1 AS replies, 0 AS reblogs FROM batch WHERE in_reply_to_id IS NOT NULL \
+             SELECT in_reply_to_id AS id, 1 AS replies, 0 AS reblogs FROM batch \
+               WHERE in_reply_to_id IS NOT NULL AND visibility IN ('public', 'unlisted') \
              UNION ALL SELECT reblog_of_id, 0, 1 FROM batch WHERE reblog_of_id IS NOT NULL) x GROUP BY id), \
          fixed AS ( \
            UPDATE statuses s SET replies_count = greatest(s.replies_count - c.replies, 0), \

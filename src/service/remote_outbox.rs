@@ -60,15 +60,19 @@ pub async fn backfill(state: &AppState, account: AccountId) -> AppResult<usize> 
             Some(object @ Value::Object(_)) => {
                 remote_statuses::store_from_activity(state, object, &account).await
             }
-            Some(Value::String(uri)) => remote_statuses::fetch_and_store(state, uri)
-                .await
-                .and_then(|s| {
-                    if s.account_id == account.id {
-                        Ok(s)
-                    } else {
-                        Err(AppError::invalid("not the account's post"))
-                    }
-                }),
+            // A reference is fetched only from the account's own host: an outbox must
+            // not make us fetch (and store) other servers' posts (S05, S23).
+            Some(Value::String(uri)) if account.is_on_host(uri) => {
+                remote_statuses::fetch_and_store(state, uri)
+                    .await
+                    .and_then(|s| {
+                        if s.account_id == account.id {
+                            Ok(s)
+                        } else {
+                            Err(AppError::invalid("not the account's post"))
+                        }
+                    })
+            }
             _ => continue,
         };
         match result {

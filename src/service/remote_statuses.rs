@@ -25,8 +25,10 @@ const CONTENT_MAX: usize = 100_000;
 const TAGS_MAX: usize = 20;
 const MENTIONS_MAX: usize = 50;
 
+/// A post we will not take, whatever happens: refused for good (an inbox job ends
+/// instead of retrying; fetch failures, which may pass, come from `fetch` instead).
 fn refuse(message: impl Into<String>) -> AppError {
-    AppError::new(ErrorKind::Unavailable, message)
+    AppError::new(ErrorKind::Validation, message)
 }
 
 /// The status at `uri`, from our database or fetched from its origin.
@@ -89,7 +91,10 @@ pub async fn delete_by_author(
         Some(status) if status.account_id == actor.id => {
             let mut tx = state.db.begin().await?;
             db::statuses::delete_with_tombstone(&mut tx, &status).await?;
-            if let Some(parent) = status.in_reply_to_id {
+            if let Some(parent) = status
+                .in_reply_to_id
+                .filter(|_| status.visibility().is_boostable())
+            {
                 db::statuses::add_to_counter(&mut *tx, parent, db::statuses::Counter::Replies, -1)
                     .await?;
             }
@@ -131,6 +136,11 @@ async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) ->
         Some(_) => return Err(refuse("A remote post cannot be by a local account")),
         None => remote_accounts::fetch_and_store(state, author_uri).await?,
     };
+    // A suspended or deleted author's posts do not come back through others' boosts,
+    // replies or links (S10).
+    if author.suspended_at.is_some() {
+        return Err(AppError::not_found());
+    }
     let parent = match note.in_reply_to() {
         Some(p) if depth < MAX_PARENTS => {
             fetch_at_depth(state, p.to_string(), depth + 1).await.ok()
@@ -147,11 +157,19 @@ async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) ->
         spoiler_text: spoiler,
         sensitive,
     } = render(note, &state.urls);
+    // The link shown as the post's original: http(s), on the post's own host (S05).
     let url = note.url.as_ref().and_then(|u| {
-        u.iter().find_map(|l| match l {
-            crate::activitypub::parse::IdOrObject::Id(s) => Some(s.clone()),
-            crate::activitypub::parse::IdOrObject::Object(o) => o.href.clone(),
-        })
+        u.iter()
+            .filter_map(|l| match l {
+                crate::activitypub::parse::IdOrObject::Id(s) => Some(s.clone()),
+                crate::activitypub::parse::IdOrObject::Object(o) => o.href.clone(),
+            })
+            .find(|candidate| {
+                Url::parse(candidate).is_ok_and(|u| {
+                    matches!(u.scheme(), "http" | "https")
+                        && authority(&u).as_deref() == Some(origin.as_str())
+                })
+            })
     });
     let created_at = note
         .published
@@ -198,7 +216,10 @@ async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) ->
     attach_tags(&mut tx, id, note).await?;
     crate::service::remote_extras::record(&mut tx, id, &author, note).await?;
     if let Some(p) = &parent {
-        db::statuses::add_to_counter(&mut *tx, p.id, db::statuses::Counter::Replies, 1).await?;
+        // Only replies everyone may see count, or the count reveals private ones (S29).
+        if vis.is_boostable() {
+            db::statuses::add_to_counter(&mut *tx, p.id, db::statuses::Counter::Replies, 1).await?;
+        }
     }
     tx.commit().await?;
     db::statuses::find(&state.db, id)

@@ -174,7 +174,10 @@ pub async fn post(state: &AppState, author: &Account, p: &NewPost) -> AppResult<
     }
     attach_tags(&mut tx, id, &extracted).await?;
     if let Some(parent) = &parent {
-        db::statuses::add_to_counter(&mut *tx, parent.id, Counter::Replies, 1).await?;
+        // Only replies everyone may see count, or the count reveals private ones (S29).
+        if visibility.is_boostable() {
+            db::statuses::add_to_counter(&mut *tx, parent.id, Counter::Replies, 1).await?;
+        }
         // Replying notifies the author replied to, even when the reply does not name them.
         if parent.account_id != author.id
             && !notified.contains(&parent.account_id)
@@ -354,7 +357,9 @@ pub async fn delete(
         .collect();
     let mentioned = db::accounts::find_many(&mut *tx, &mentioned).await?;
     db::statuses::delete_with_tombstone(&mut tx, &status).await?;
-    if let Some(parent) = status.in_reply_to_id {
+    if let Some(parent) = status.in_reply_to_id
+        && status.visibility().is_boostable()
+    {
         db::statuses::add_to_counter(&mut *tx, parent, Counter::Replies, -1).await?;
     }
     db::accounts::add_statuses_count(&mut *tx, status.account_id, -1).await?;
