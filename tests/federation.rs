@@ -424,3 +424,59 @@ async fn a_block_ends_follows_on_both_servers() {
         .unwrap();
     assert!(!at_a.blocked_by, "{at_a:?}");
 }
+
+#[tokio::test]
+async fn an_inbox_answering_410_marks_its_actor_gone() {
+    let remote = support::remote::Remote::start().await;
+    let allowed = remote.host.clone();
+    let app =
+        TestApp::start_with(move |c| c.federation.allowed_private_hosts = vec![allowed]).await;
+    app.create_user("alice").await;
+    let alice = app.account("alice").await;
+    let follow = serde_json::json!({"@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#follows/1", remote.actor()), "type": "Follow",
+        "actor": remote.actor(), "object": alice.uri});
+    // The follower's server already forgot it: its inbox answers 410 to our Accept.
+    remote.gone(&format!("/users/{}/inbox", remote.username));
+    assert_eq!(
+        remote.post(&app.url("/inbox"), &follow, true).await,
+        reqwest::StatusCode::ACCEPTED
+    );
+    settle(&[&app]).await;
+    let rita = app.account_by_uri(&remote.actor()).await;
+    let gone: Option<time::OffsetDateTime> =
+        sqlx::query_scalar("SELECT gone_at FROM accounts WHERE id = $1")
+            .bind(rita.id)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    let jobs: Vec<(String, Option<String>, serde_json::Value)> =
+        sqlx::query_as("SELECT kind, last_error, payload FROM jobs ORDER BY id")
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap();
+    assert!(
+        gone.is_some(),
+        "a 410 from an actor's inbox marks the actor gone: {jobs:?} {:?}",
+        rita.inbox_url
+    );
+    // Nothing more is sent there: alice's next post fans out to no one.
+    post(&app, &alice, "hello?", None).await;
+    settle(&[&app]).await;
+    let deliveries: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'deliver'")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(deliveries, 1, "only the Accept was ever delivered");
+    // Fetching the actor afresh (it answers again) clears the mark.
+    remote_accounts::fetch_and_store(&app.state, &remote.actor())
+        .await
+        .unwrap();
+    let gone: Option<time::OffsetDateTime> =
+        sqlx::query_scalar("SELECT gone_at FROM accounts WHERE id = $1")
+            .bind(rita.id)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert!(gone.is_none());
+}

@@ -33,6 +33,27 @@ pub fn peer_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/fedify")
 }
 
+/// Installs the peer's locked npm packages when they are missing (a fresh checkout),
+/// once: concurrent tests wait on a lock file and find them installed.
+fn install_packages(dir: &std::path::Path) {
+    let installed = || dir.join("node_modules/@fedify/fedify").is_dir();
+    if installed() {
+        return;
+    }
+    let status = Command::new("flock")
+        .arg("/tmp/starling-fedify-npm.lock")
+        .arg("sh")
+        .arg("-c")
+        .arg("[ -d node_modules/@fedify/fedify ] || npm ci --no-audit --no-fund")
+        .current_dir(dir)
+        .status()
+        .expect("run npm ci for the Fedify peer");
+    assert!(
+        status.success() && installed(),
+        "`npm ci --prefix tests/peers/fedify` failed: {status}"
+    );
+}
+
 impl FedifyPeer {
     /// Starts the peer on a free port and waits (blocking, about a second) until it
     /// listens. `None` only when `node` is not installed (the caller then skips, loudly);
@@ -56,10 +77,7 @@ impl FedifyPeer {
             Err(e) => panic!("cannot run `node --version`: {e}"),
         }
         let dir = peer_dir();
-        assert!(
-            dir.join("node_modules/@fedify/fedify").is_dir(),
-            "the Fedify peer's packages are not installed: run `npm ci --prefix tests/peers/fedify`"
-        );
+        install_packages(&dir);
         let mut child = Command::new("node")
             .arg("peer.mjs")
             .args(["--port", "0", "--exit-with-stdin"])

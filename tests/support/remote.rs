@@ -36,6 +36,9 @@ async fn handle(
             headers,
             String::from_utf8_lossy(&body).into_owned(),
         ));
+        if p.gone.lock().unwrap().iter().any(|g| g == uri.path()) {
+            return StatusCode::GONE.into_response();
+        }
         return StatusCode::ACCEPTED.into_response();
     }
     p.gets.lock().unwrap().push(uri.path().to_string());
