@@ -37,6 +37,10 @@ pub fn router(state: AppState) -> Router {
             get(crate::activitypub::objects::featured),
         )
         .route(
+            "/users/{name}/collections/tags",
+            get(crate::activitypub::objects::featured_tags),
+        )
+        .route(
             "/users/{name}/statuses/{id}",
             get(crate::activitypub::objects::status),
         )
@@ -44,7 +48,23 @@ pub fn router(state: AppState) -> Router {
             "/users/{name}/statuses/{id}/activity",
             get(crate::activitypub::objects::status_activity),
         )
+        .route(
+            "/users/{name}/statuses/{id}/replies",
+            get(crate::activitypub::objects::replies),
+        )
         .route("/actor", get(crate::activitypub::routes::instance_actor))
+        .route(
+            "/actor/outbox",
+            get(crate::activitypub::routes::instance_outbox),
+        )
+        .route(
+            "/actor/followers",
+            get(crate::activitypub::routes::instance_followers),
+        )
+        .route(
+            "/actor/following",
+            get(crate::activitypub::routes::instance_following),
+        )
         .route("/inbox", post(crate::activitypub::inbox::receive))
         .route(
             "/users/{name}/inbox",

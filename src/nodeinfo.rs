@@ -96,12 +96,7 @@ pub async fn document(state: &AppState, version: &'static str) -> AppResult<Node
     let usage = db::accounts::usage(&state.db).await?;
     Ok(NodeInfo {
         version,
-        software: Software {
-            name: SOFTWARE,
-            version: env!("CARGO_PKG_VERSION"),
-            repository: None,
-            homepage: None,
-        },
+        software: software(version),
         protocols: vec!["activitypub"],
         services: Services {
             inbound: Vec::new(),
@@ -121,6 +116,23 @@ pub async fn document(state: &AppState, version: &'static str) -> AppResult<Node
             node_description: info.short_description,
         },
     })
+}
+
+/// What this software is. Schema 2.1 adds where its source and home page are; both come
+/// from Cargo.toml (`repository`, `homepage`) and are left out when it names none.
+/// Schema 2.0 allows neither.
+pub fn software(version: &str) -> Software {
+    let v21 = version != "2.0";
+    Software {
+        name: SOFTWARE,
+        version: env!("CARGO_PKG_VERSION"),
+        repository: non_empty(env!("CARGO_PKG_REPOSITORY")).filter(|_| v21),
+        homepage: non_empty(env!("CARGO_PKG_HOMEPAGE")).filter(|_| v21),
+    }
+}
+
+fn non_empty(s: &'static str) -> Option<&'static str> {
+    (!s.trim().is_empty()).then_some(s)
 }
 
 async fn serve(state: &AppState, version: &'static str) -> Response {
@@ -151,4 +163,23 @@ pub async fn v20(State(state): State<AppState>) -> Response {
 
 pub async fn v21(State(state): State<AppState>) -> Response {
     serve(&state, "2.1").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_2_1_names_the_repository_and_home_page_and_only_when_known() {
+        let old = serde_json::to_value(software("2.0")).unwrap();
+        assert!(old.get("repository").is_none() && old.get("homepage").is_none());
+        let new = software("2.1");
+        assert_eq!(new.repository, non_empty(env!("CARGO_PKG_REPOSITORY")));
+        assert_eq!(new.homepage, non_empty(env!("CARGO_PKG_HOMEPAGE")));
+        assert_eq!(non_empty(""), None);
+        assert_eq!(
+            non_empty("https://example.org/starling"),
+            Some("https://example.org/starling")
+        );
+    }
 }

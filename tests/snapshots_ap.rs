@@ -107,8 +107,8 @@ async fn remote_account(app: &TestApp, username: &str, inbox_base: &str) -> Acco
     app.account_by_uri(&uri).await
 }
 
-/// A public post by a remote account, known here.
-async fn remote_post(app: &TestApp, author: &Account, n: u32) -> Status {
+/// A public post by a remote account, known here; a reply when `parent` is given.
+async fn remote_post(app: &TestApp, author: &Account, n: u32, parent: Option<&Status>) -> Status {
     let uri = format!("{}/statuses/{n}", author.uri);
     let url = format!("{REMOTE}/@{}/{n}", author.username);
     let id = db::statuses::next_id(&app.state.db).await.expect("id");
@@ -119,9 +119,9 @@ async fn remote_post(app: &TestApp, author: &Account, n: u32) -> Status {
             uri: &uri,
             url: Some(&url),
             account_id: author.id,
-            in_reply_to_id: None,
-            in_reply_to_account_id: None,
-            in_reply_to_uri: None,
+            in_reply_to_id: parent.map(|p| p.id),
+            in_reply_to_account_id: parent.map(|p| p.account_id),
+            in_reply_to_uri: parent.map(|p| p.uri.as_str()),
             reblog_of_id: None,
             text: "",
             content: "<p>A post from elsewhere</p>",
@@ -178,6 +178,40 @@ async fn fetch(app: &TestApp, path: &str, accept: &str) -> (String, String) {
     let body = res.text().await.expect("body");
     assert_eq!(status, 200, "GET {path}: {body}");
     (ct, body)
+}
+
+/// GETs `path` with `accept`, following no redirect: the status and `Location`.
+async fn fetch_status(app: &TestApp, path: &str, accept: &str) -> (u16, Option<String>) {
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(app.url(path))
+        .header("accept", accept)
+        .send()
+        .await
+        .expect("GET");
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    (res.status().as_u16(), location)
+}
+
+/// The path of one of our URLs.
+fn path_of<'a>(app: &TestApp, url: &'a str) -> &'a str {
+    url.strip_prefix(&app.base)
+        .unwrap_or_else(|| panic!("{url} is not ours"))
+}
+
+/// Mastodon writes timestamps in whole seconds, UTC: `2026-11-27T10:00:00Z`.
+fn assert_whole_seconds(at: &Value) {
+    let at = at.as_str().expect("a timestamp");
+    let parsed = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|e| panic!("{at}: {e}"));
+    assert_eq!(parsed.nanosecond(), 0, "{at}");
+    assert!(at.ends_with('Z') && !at.contains('.'), "{at}");
 }
 
 /// The deliveries since the last call (after draining the queue), by inbox path.
@@ -372,6 +406,12 @@ async fn notes_and_their_creates_are_served_like_mastodon() {
     assert_addressed(&plain, Visibility::Public, &followers, &[]);
     assert_eq!(plain["summary"], Value::Null);
     assert_eq!(plain["sensitive"], false);
+    assert_whole_seconds(&plain["published"]);
+    assert_eq!(
+        plain["replies"]["first"]["items"],
+        serde_json::json!([posts.reply.uri]),
+        "the self-reply is listed"
+    );
     assert!(plain.get("contentMap").is_none(), "no language, no map");
     assert_json_snapshot(&ap("note_plain"), &r, &plain);
 
@@ -442,9 +482,10 @@ async fn collections_are_served_like_mastodon() {
     // A boost: Mastodon's outbox lists it as an Announce.
     let bobs = post(&app, &bob, text("Bob's post", Visibility::Public)).await;
     r.replace(bobs.id.to_string(), "[bobs]");
-    statuses::reblog(&app.state, &alice, bobs.id)
+    let boost = statuses::reblog(&app.state, &alice, bobs.id)
         .await
         .expect("boost");
+    r.replace(boost.to_string(), "[boost]");
     follows::follow(&app.state, &bob, &alice)
         .await
         .expect("bob follows alice");
@@ -462,13 +503,17 @@ async fn collections_are_served_like_mastodon() {
     pins::pin(&app.state, &alice, &posts.plain)
         .await
         .expect("pin");
+    // Pinned, but only for followers: not for the public featured collection.
+    pins::pin(&app.state, &alice, &private).await.expect("pin");
 
+    let actor = fetch_ap(&app, "/users/alice").await;
     let outbox = fetch_ap(&app, "/users/alice/outbox").await;
+    assert_eq!(outbox["id"], actor["outbox"]);
     assert_eq!(outbox["type"], "OrderedCollection");
     assert_context_only_at_top(&outbox);
     assert_json_snapshot(&ap("outbox"), &r, &outbox);
     let first = outbox["first"].as_str().expect("first page URL");
-    let page = fetch_ap(&app, first.strip_prefix(&app.base).expect("ours")).await;
+    let page = fetch_ap(&app, path_of(&app, first)).await;
     assert_eq!(page["type"], "OrderedCollectionPage");
     assert_context_only_at_top(&page);
     let items = page["orderedItems"].as_array().expect("items");
@@ -483,7 +528,32 @@ async fn collections_are_served_like_mastodon() {
             .any(|i| i["object"]["id"] == private.uri.as_str()),
         "followers-only posts stay out of the public outbox"
     );
+    let announce = &items[0];
+    assert_eq!(announce["type"], "Announce", "the boost is the newest");
+    assert_eq!(announce["object"], bobs.uri.as_str());
+    assert_eq!(announce["actor"], alice.uri.as_str());
+    assert_eq!(strings(&announce["to"]), [PUBLIC]);
+    assert_eq!(
+        strings(&announce["cc"]),
+        [bob.uri.clone(), app.url("/users/alice/followers")]
+    );
+    assert_eq!(
+        page["prev"],
+        format!(
+            "{}?min_id={boost}&page=true",
+            app.url("/users/alice/outbox")
+        )
+    );
+    assert!(page.get("next").is_none(), "one page holds them all");
     assert_json_snapshot(&ap("outbox_page"), &r, &page);
+    // `last` is the oldest page: here the same activities.
+    let last = fetch_ap(&app, path_of(&app, outbox["last"].as_str().expect("last"))).await;
+    assert_eq!(last["orderedItems"], page["orderedItems"]);
+    assert_eq!(last["id"], outbox["last"]);
+    // Nothing is newer than the newest.
+    let newer = fetch_ap(&app, path_of(&app, page["prev"].as_str().expect("prev"))).await;
+    assert_eq!(newer["orderedItems"], serde_json::json!([]));
+    assert!(newer.get("prev").is_none() && newer.get("next").is_none());
 
     for (name, total) in [("followers", 2), ("following", 1)] {
         let path = format!("/users/alice/{name}");
@@ -493,16 +563,206 @@ async fn collections_are_served_like_mastodon() {
         assert_context_only_at_top(&collection);
         assert_json_snapshot(&ap(name), &r, &collection);
         let first = collection["first"].as_str().expect("first page URL");
-        let page = fetch_ap(&app, first.strip_prefix(&app.base).expect("ours")).await;
+        let page = fetch_ap(&app, path_of(&app, first)).await;
         assert_eq!(page["type"], "OrderedCollectionPage");
         assert_eq!(page["partOf"], app.url(&path));
         assert_json_snapshot(&ap(&format!("{name}_page")), &r, &page);
     }
 
     let featured = fetch_ap(&app, "/users/alice/collections/featured").await;
+    assert_eq!(featured["id"], actor["featured"]);
     assert_eq!(featured["type"], "OrderedCollection");
+    assert_eq!(featured["totalItems"], 1, "public and unlisted pins only");
     assert_context_only_at_top(&featured);
+    let pinned = &featured["orderedItems"][0];
+    assert_note_shape(pinned, &alice);
+    assert_eq!(pinned["id"], posts.plain.uri.as_str());
+    let mut served = fetch_ap(&app, &note_path(posts.plain.id)).await;
+    served.as_object_mut().expect("object").remove("@context");
+    assert_eq!(*pinned, served, "the pinned Note as it is served");
     assert_json_snapshot(&ap("featured"), &r, &featured);
+
+    let tags = fetch_ap(&app, "/users/alice/collections/tags").await;
+    assert_eq!(tags["id"], actor["featuredTags"]);
+    assert_eq!(tags["type"], "Collection");
+    assert_eq!(tags["totalItems"], 0);
+    assert_eq!(tags["items"], serde_json::json!([]));
+    assert_json_snapshot(&ap("featured_tags"), &r, &tags);
+}
+
+#[tokio::test]
+async fn the_outbox_pages_by_id_both_ways() {
+    let app = TestApp::start().await;
+    app.create_user("alice").await;
+    let alice = app.account("alice").await;
+    let mut posted = Vec::new();
+    for n in 0..23 {
+        posted.push(post(&app, &alice, text(&format!("Post {n}"), Visibility::Public)).await);
+    }
+    let ids = |page: &Value| -> Vec<String> {
+        page["orderedItems"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["object"]["id"].as_str().expect("note id").to_string())
+            .collect()
+    };
+    let uris = |range: std::ops::Range<usize>| -> Vec<String> {
+        posted[range].iter().rev().map(|s| s.uri.clone()).collect()
+    };
+    let outbox = fetch_ap(&app, "/users/alice/outbox").await;
+    let first = fetch_ap(
+        &app,
+        path_of(&app, outbox["first"].as_str().expect("first")),
+    )
+    .await;
+    assert_eq!(ids(&first), uris(3..23), "the newest 20, newest first");
+    let next = first["next"].as_str().expect("a full page has a next");
+    assert_eq!(
+        next,
+        format!(
+            "{}?max_id={}&page=true",
+            app.url("/users/alice/outbox"),
+            posted[3].id
+        )
+    );
+    let second = fetch_ap(&app, path_of(&app, next)).await;
+    assert_eq!(ids(&second), uris(0..3));
+    assert!(second.get("next").is_none(), "the end");
+    // Back again from the second page.
+    let back = fetch_ap(&app, path_of(&app, second["prev"].as_str().expect("prev"))).await;
+    assert_eq!(ids(&back), uris(3..23));
+    // `last` (`min_id=0`): the oldest 20, still newest first.
+    let last = fetch_ap(&app, path_of(&app, outbox["last"].as_str().expect("last"))).await;
+    assert_eq!(ids(&last), uris(0..20));
+    assert_eq!(
+        last["prev"],
+        format!(
+            "{}?min_id={}&page=true",
+            app.url("/users/alice/outbox"),
+            posted[19].id
+        )
+    );
+}
+
+#[tokio::test]
+async fn replies_are_served_like_mastodon() {
+    let app = TestApp::start().await;
+    let mut r = redactor(&app);
+    app.create_user("alice").await;
+    app.create_user("bob").await;
+    let alice = app.account("alice").await;
+    let bob = app.account("bob").await;
+    let rita = remote_account(&app, "rita", "http://127.0.0.1:9").await;
+    let posts = write_posts(&app, &alice, &mut r).await;
+    let parent = &posts.plain;
+    let reply_to = |visibility| NewPost {
+        in_reply_to: Some(parent.id),
+        ..text("@alice an answer", visibility)
+    };
+    let bobs = post(&app, &bob, reply_to(Visibility::Public)).await;
+    r.replace(bobs.id.to_string(), "[bobs]");
+    let bobs_private = post(&app, &bob, reply_to(Visibility::Private)).await;
+    let alices_unlisted = post(
+        &app,
+        &alice,
+        NewPost {
+            in_reply_to: Some(parent.id),
+            ..text("More from me, quietly.", Visibility::Unlisted)
+        },
+    )
+    .await;
+    r.replace(alices_unlisted.id.to_string(), "[unlisted reply]");
+    let alices_direct = post(
+        &app,
+        &alice,
+        NewPost {
+            in_reply_to: Some(parent.id),
+            ..text("@bob between us", Visibility::Direct)
+        },
+    )
+    .await;
+    let ritas = remote_post(&app, &rita, 1, Some(parent)).await;
+    let replies_path = format!("{}/replies", note_path(parent.id));
+    let replies_url = app.url(&replies_path);
+
+    // The Note lists its first self-replies and points on past the last of them.
+    let note = fetch_ap(&app, &note_path(parent.id)).await;
+    let embedded = &note["replies"];
+    assert_eq!(embedded["id"], replies_url);
+    assert_eq!(
+        embedded["first"]["items"],
+        serde_json::json!([posts.reply.uri, alices_unlisted.uri])
+    );
+    assert_eq!(
+        embedded["first"]["next"],
+        format!("{replies_url}?min_id={}&page=true", alices_unlisted.id)
+    );
+
+    // The collection: its first page holds the author's own replies, then leads to the
+    // others'.
+    let collection = fetch_ap(&app, &replies_path).await;
+    assert_eq!(collection["type"], "Collection");
+    assert_context_only_at_top(&collection);
+    let first = &collection["first"];
+    assert_eq!(first["type"], "CollectionPage");
+    assert_eq!(first["id"], format!("{replies_url}?page=true"));
+    assert_eq!(first["partOf"], replies_url);
+    assert_eq!(first["items"], embedded["first"]["items"]);
+    let others_url = format!("{replies_url}?only_other_accounts=true&page=true");
+    assert_eq!(first["next"], others_url);
+    assert_json_snapshot(&ap("replies"), &r, &collection);
+
+    let page = fetch_ap(&app, &format!("{replies_path}?page=true")).await;
+    assert_eq!(page["type"], "CollectionPage");
+    assert_eq!(page["items"], first["items"]);
+    assert_context_only_at_top(&page);
+
+    // Following the Note's `next`: no more of the author's own, on to the others'.
+    let rest = embedded["first"]["next"].as_str().expect("next");
+    let rest = fetch_ap(&app, path_of(&app, rest)).await;
+    assert_eq!(rest["items"], serde_json::json!([]));
+    assert_eq!(rest["next"], others_url);
+
+    // Everyone else's public and unlisted replies, local or remote, oldest first.
+    let others = fetch_ap(&app, path_of(&app, &others_url)).await;
+    assert_eq!(others["type"], "CollectionPage");
+    assert_eq!(others["id"], others_url);
+    assert_eq!(others["partOf"], replies_url);
+    assert_eq!(others["items"], serde_json::json!([bobs.uri, ritas.uri]));
+    assert!(others.get("next").is_none(), "the last page");
+    for hidden in [&bobs_private, &alices_direct] {
+        assert!(!strings(&others["items"]).contains(&hidden.uri));
+        assert!(!strings(&first["items"]).contains(&hidden.uri));
+    }
+    assert_context_only_at_top(&others);
+    assert_json_snapshot(&ap("replies_other_accounts"), &r, &others);
+
+    // Browsers get the status page; replies of what not everyone may see do not exist.
+    let (status, location) = fetch_status(&app, &replies_path, "text/html").await;
+    assert_eq!(status, 302);
+    assert_eq!(location, Some(format!("/@alice/{}", parent.id)));
+    let private = post(&app, &alice, text("Followers only", Visibility::Private)).await;
+    let path = format!("{}/replies", note_path(private.id));
+    let (status, _) = fetch_status(&app, &path, "application/activity+json").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn the_instance_actor_collections_exist_and_are_empty() {
+    let app = TestApp::start().await;
+    let r = redactor(&app);
+    let actor = fetch_ap(&app, "/actor").await;
+    for name in ["outbox", "followers", "following"] {
+        let url = actor[name].as_str().expect("advertised");
+        let collection = fetch_ap(&app, path_of(&app, url)).await;
+        assert_eq!(collection["id"], url);
+        assert_eq!(collection["type"], "OrderedCollection");
+        assert_eq!(collection["totalItems"], 0);
+        assert_eq!(collection["orderedItems"], serde_json::json!([]));
+        assert_context_only_at_top(&collection);
+        assert_json_snapshot(&ap(&format!("actor_instance_{name}")), &r, &collection);
+    }
 }
 
 #[tokio::test]
@@ -562,6 +822,13 @@ async fn discovery_documents_are_served_like_mastodon() {
         assert_eq!(doc["version"], v);
         assert_eq!(doc["software"]["name"], "starling");
         assert_eq!(doc["software"]["version"], env!("CARGO_PKG_VERSION"));
+        // Where the source is, from Cargo.toml, in 2.1 only and only when it says.
+        let repository = env!("CARGO_PKG_REPOSITORY");
+        if v == "2.1" && !repository.is_empty() {
+            assert_eq!(doc["software"]["repository"], repository);
+        } else {
+            assert!(doc["software"].get("repository").is_none(), "{v}");
+        }
         // The version changes with every release: not part of the snapshot.
         doc["software"]["version"] = Value::String("[version]".into());
         assert_json_snapshot(&ap(&format!("nodeinfo_{v}")), &r, &doc);
@@ -709,6 +976,7 @@ async fn creates_and_deletes_are_delivered_like_mastodon() {
     .await;
     let create = w.delivered(&w.rita.clone()).await;
     assert_activity(&create, "Create");
+    assert_eq!(create["cc"], serde_json::json!([]), "cc is there, empty");
     assert_addressed(&create, Visibility::Private, &followers, &[]);
     assert_addressed(&create["object"], Visibility::Private, &followers, &[]);
     w.snapshot("deliver_create_private", &create);
@@ -724,6 +992,8 @@ async fn creates_and_deletes_are_delivered_like_mastodon() {
     .await;
     let create = w.delivered(&w.rita.clone()).await;
     assert_activity(&create, "Create");
+    assert_eq!(create["cc"], serde_json::json!([]), "cc is there, empty");
+    assert_eq!(create["object"]["cc"], serde_json::json!([]));
     assert_addressed(&create, Visibility::Direct, &followers, &[&w.rita.uri]);
     assert_addressed(
         &create["object"],
@@ -748,6 +1018,8 @@ async fn creates_and_deletes_are_delivered_like_mastodon() {
     .expect("edit");
     let update = w.delivered(&w.rita.clone()).await;
     assert_activity(&update, "Update");
+    assert_whole_seconds(&update["object"]["updated"]);
+    assert_whole_seconds(&update["object"]["published"]);
     let edited_at = update["object"]["updated"].as_str().expect("updated");
     assert_eq!(update["published"], edited_at, "published is the edit time");
     assert!(
@@ -792,7 +1064,7 @@ async fn boosts_and_favourites_are_delivered_like_mastodon() {
     .await
     .expect("rita follows alice");
     w.inboxes.new_deliveries(&w.app).await;
-    let theirs = remote_post(&w.app, &w.rita, 1).await;
+    let theirs = remote_post(&w.app, &w.rita, 1, None).await;
 
     let reblog_id = statuses::reblog(&w.app.state, &w.alice, theirs.id)
         .await
@@ -808,6 +1080,13 @@ async fn boosts_and_favourites_are_delivered_like_mastodon() {
     );
     assert!(announce["published"].as_str().is_some());
     w.snapshot("deliver_announce", &announce);
+    let outbox = fetch_ap(&w.app, "/users/alice/outbox?page=true").await;
+    let mut sent = announce.clone();
+    sent.as_object_mut().expect("object").remove("@context");
+    assert_eq!(
+        outbox["orderedItems"][0], sent,
+        "the outbox lists the boost as it was sent"
+    );
 
     statuses::unreblog(&w.app.state, &w.alice, theirs.id)
         .await

@@ -112,8 +112,8 @@ pub async fn publish_status(state: &AppState, id: StatusId, update: bool) -> App
     if !d.status.local || d.status.reblog_of_id.is_some() {
         return Ok(());
     }
-    let parent = objects::parent_uri(state, &d).await?;
-    let note = render::note(&d, parent, &state.urls, true);
+    // The same Note as served at its id (self-replies listed and all).
+    let note = objects::note(state, &d, true).await?;
     let mut activity = render::create(note);
     if update {
         let at = d.status.edited_at.unwrap_or_else(OffsetDateTime::now_utc);
@@ -174,30 +174,6 @@ pub async fn deleted(
     .await
 }
 
-fn announce_of(
-    urls: &Urls,
-    booster: &Account,
-    reblog: &Status,
-    original: &Status,
-    original_author: &Account,
-) -> Activity {
-    let followers = urls.followers_url(&booster.username);
-    let mut a = activities::announce(
-        reblog.uri.clone(),
-        &booster.uri,
-        &followers,
-        &original.uri,
-        &original_author.uri,
-        render::iso(reblog.created_at),
-    );
-    if reblog.visibility() == Visibility::Private {
-        // A boost of one's own followers-only post stays with the followers.
-        a.to = vec![followers];
-        a.cc = vec![original_author.uri.clone()];
-    }
-    a
-}
-
 /// A boost: Announce to the booster's followers and the original's author.
 pub async fn boosted(
     tx: &mut PgConnection,
@@ -207,7 +183,7 @@ pub async fn boosted(
     original: &Status,
     original_author: &Account,
 ) -> AppResult<()> {
-    let activity = announce_of(urls, booster, reblog, original, original_author);
+    let activity = render::announce(urls, booster, reblog, original, original_author);
     fan_out(tx, booster, &activity, true, vec![original_author.id]).await
 }
 
@@ -220,7 +196,7 @@ pub async fn unboosted(
     original: &Status,
     original_author: &Account,
 ) -> AppResult<()> {
-    let announce = announce_of(urls, booster, reblog, original, original_author);
+    let announce = render::announce(urls, booster, reblog, original, original_author);
     let activity = activities::undo(&announce);
     fan_out(tx, booster, &activity, true, vec![original_author.id]).await
 }

@@ -1,7 +1,15 @@
 //! The one place our rows become ActivityStreams JSON.
 
-use crate::activitypub::types::{Actor, Endpoints, PropertyValue, PublicKey, actor_context};
+use crate::activitypub::activities;
+use crate::activitypub::types::{
+    Activity, Actor, Collection, CollectionPage, Endpoints, Note, PUBLIC, PageRef, PropertyValue,
+    PublicKey, TagObject, actor_context, note_context,
+};
 use crate::db::accounts::Account;
+use crate::db::replies::Reply;
+use crate::db::statuses::{Status, Visibility};
+use crate::id::StatusId;
+use crate::service::timelines::StatusDetail;
 use crate::urls::Urls;
 use time::format_description::well_known::Rfc3339;
 
@@ -81,12 +89,13 @@ pub fn actor(account: &Account, public_key_pem: &str, urls: &Urls) -> Actor {
     }
 }
 
-use crate::activitypub::types::{Activity, Collection, Note, PUBLIC, TagObject, note_context};
-use crate::db::statuses::Visibility;
-use crate::service::timelines::StatusDetail;
-
+/// A timestamp as Mastodon writes it: UTC, whole seconds (`2026-11-27T10:00:00Z`).
 pub fn iso(t: time::OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 /// `to` and `cc` of a status by visibility, as Mastodon addresses them.
@@ -110,10 +119,73 @@ pub fn addressing(
     }
 }
 
-/// A local status as a Note. `in_reply_to` is the URI of the status it answers.
+/// The `replies` collection of a local status.
+pub fn replies_url(status_uri: &str) -> String {
+    format!("{status_uri}/replies")
+}
+
+/// A page of the `replies` collection, with the query in Mastodon's (alphabetical)
+/// order: `?min_id=…&only_other_accounts=true&page=true`.
+pub fn replies_page_url(
+    status_uri: &str,
+    min_id: Option<StatusId>,
+    only_other_accounts: bool,
+) -> String {
+    let mut query = Vec::new();
+    if let Some(min_id) = min_id {
+        query.push(format!("min_id={min_id}"));
+    }
+    if only_other_accounts {
+        query.push("only_other_accounts=true".into());
+    }
+    query.push("page=true".into());
+    format!("{}?{}", replies_url(status_uri), query.join("&"))
+}
+
+/// The `replies` a Note embeds, as Mastodon's note serializer does: a `Collection`
+/// whose `first` page holds the URIs of the author's first self-replies (up to five,
+/// oldest first) and leads on to the rest of them (`min_id` of the last one) or, when
+/// there are none, to other accounts' replies.
+pub fn embedded_replies(status_uri: &str, self_replies: &[Reply]) -> Collection {
+    let next = match self_replies.last() {
+        Some(last) => replies_page_url(status_uri, Some(last.id), false),
+        None => replies_page_url(status_uri, None, true),
+    };
+    let items = self_replies
+        .iter()
+        .map(|r| serde_json::Value::String(r.uri.clone()))
+        .collect();
+    let mut first = CollectionPage::unordered(None, replies_url(status_uri), items);
+    first.next = Some(next);
+    Collection {
+        context: None,
+        id: replies_url(status_uri),
+        kind: "Collection".into(),
+        total_items: None,
+        first: Some(PageRef::Page(Box::new(first))),
+        last: None,
+        items: None,
+        ordered_items: None,
+    }
+}
+
+/// A local status as a Note, with no self-replies listed under `replies` (what a new
+/// status has). `in_reply_to` is the URI of the status it answers.
 pub fn note(
     d: &StatusDetail,
     in_reply_to: Option<String>,
+    urls: &Urls,
+    with_context: bool,
+) -> Note {
+    note_with_replies(d, in_reply_to, &[], urls, with_context)
+}
+
+/// A local status as a Note. `in_reply_to` is the URI of the status it answers;
+/// `self_replies` are its author's first public or unlisted replies to it.
+pub fn note_with_replies(
+    d: &StatusDetail,
+    in_reply_to: Option<String>,
+    self_replies: &[Reply],
     urls: &Urls,
     with_context: bool,
 ) -> Note {
@@ -165,19 +237,7 @@ pub fn note(
         content_map,
         attachment: Vec::new(),
         tag,
-        replies: Collection {
-            context: None,
-            id: format!("{}/replies", s.uri),
-            kind: "Collection".into(),
-            total_items: None,
-            first: Some(serde_json::json!({
-                "type": "CollectionPage",
-                "next": format!("{}/replies?only_other_accounts=true&page=true", s.uri),
-                "partOf": format!("{}/replies", s.uri),
-                "items": []
-            })),
-            last: None,
-        },
+        replies: embedded_replies(&s.uri, self_replies),
     }
 }
 
@@ -194,5 +254,93 @@ pub fn create(note: Note) -> Activity {
         to: object.to.clone(),
         cc: object.cc.clone(),
         object: serde_json::to_value(&object).unwrap_or_default(),
+    }
+}
+
+/// The Announce of a boost (`reblog`, by `booster`, of `original` by
+/// `original_author`): public, copied to the original's author and the booster's
+/// followers; a boost of one's own followers-only post stays with the followers.
+pub fn announce(
+    urls: &Urls,
+    booster: &Account,
+    reblog: &Status,
+    original: &Status,
+    original_author: &Account,
+) -> Activity {
+    let followers = urls.followers_url(&booster.username);
+    let mut a = activities::announce(
+        reblog.uri.clone(),
+        &booster.uri,
+        &followers,
+        &original.uri,
+        &original_author.uri,
+        iso(reblog.created_at),
+    );
+    if reblog.visibility() == Visibility::Private {
+        a.to = vec![followers];
+        a.cc = vec![original_author.uri.clone()];
+    }
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn timestamps_are_whole_seconds_in_utc() {
+        assert_eq!(
+            iso(datetime!(2026-11-27 10:00:00.123456 UTC)),
+            "2026-11-27T10:00:00Z"
+        );
+        assert_eq!(
+            iso(datetime!(2026-11-27 11:30:05.999 +01:00)),
+            "2026-11-27T10:30:05Z"
+        );
+    }
+
+    #[test]
+    fn replies_pages_are_named_like_mastodon() {
+        let uri = "https://a.example/users/a/statuses/1";
+        assert_eq!(
+            replies_page_url(uri, None, true),
+            format!("{uri}/replies?only_other_accounts=true&page=true")
+        );
+        assert_eq!(
+            replies_page_url(uri, Some(StatusId(7)), false),
+            format!("{uri}/replies?min_id=7&page=true")
+        );
+        assert_eq!(
+            replies_page_url(uri, Some(StatusId(7)), true),
+            format!("{uri}/replies?min_id=7&only_other_accounts=true&page=true")
+        );
+    }
+
+    #[test]
+    fn a_note_embeds_its_first_self_replies() {
+        let uri = "https://a.example/users/a/statuses/1";
+        let none = serde_json::to_value(embedded_replies(uri, &[])).unwrap();
+        assert_eq!(
+            none,
+            serde_json::json!({"id": format!("{uri}/replies"), "type": "Collection",
+                "first": {"type": "CollectionPage", "partOf": format!("{uri}/replies"), "items": [],
+                          "next": format!("{uri}/replies?only_other_accounts=true&page=true")}})
+        );
+        let reply = |id: i64| Reply {
+            id: StatusId(id),
+            in_reply_to_id: StatusId(1),
+            account_id: crate::id::AccountId(1),
+            uri: format!("{uri}{id}"),
+        };
+        let v = serde_json::to_value(embedded_replies(uri, &[reply(5), reply(9)])).unwrap();
+        assert_eq!(
+            v["first"]["items"],
+            serde_json::json!([format!("{uri}5"), format!("{uri}9")])
+        );
+        assert_eq!(
+            v["first"]["next"],
+            format!("{uri}/replies?min_id=9&page=true")
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod markers;
 pub mod media;
 pub mod notifications;
 pub mod pins;
+pub mod replies;
 pub mod reports;
 pub mod sessions;
 pub mod statuses;
