@@ -9,6 +9,7 @@ use crate::outbound::{OutboundError, OutboundRequest};
 use crate::state::AppState;
 use reqwest::header::{ACCEPT, HeaderValue};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::Arc;
 use url::Url;
 
@@ -24,6 +25,71 @@ pub fn is_activity_json(content_type: &str) -> bool {
     ct.starts_with("application/activity+json")
         || (ct.starts_with("application/ld+json")
             && ct.contains("https://www.w3.org/ns/activitystreams"))
+}
+
+/// The text of a JSON document from another server (an activity delivered to our inbox,
+/// a document we fetched), made storable: every `\u0000` escape is removed, since Postgres
+/// refuses NUL in `text` and `jsonb` and a job failing on it would be retried again and
+/// again (S24). Refused, with the reason: a document that is not UTF-8, or holds a lone
+/// surrogate escape (`\ud800` without the low half after it, or a low half alone), which
+/// is no text at all and which serde_json reads in some places and not in others. One
+/// pass over the raw bytes; borrowed when nothing is removed.
+pub fn storable_json(body: &[u8]) -> Result<Cow<'_, str>, &'static str> {
+    let text = std::str::from_utf8(body).map_err(|_| "The document is not UTF-8")?;
+    let mut nuls = Vec::new();
+    let mut at = 0;
+    while let Some(offset) = body
+        .get(at..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'\\'))
+    {
+        let escape = at + offset;
+        if body.get(escape + 1) != Some(&b'u') {
+            // `\\`, `\"` and the like: skip the escaped character too.
+            at = escape + 2;
+            continue;
+        }
+        let Some(unit) = hex4(body, escape + 2) else {
+            // Not an escape serde_json reads: it refuses the document later.
+            at = escape + 2;
+            continue;
+        };
+        at = escape + 6;
+        match unit {
+            0 => nuls.push(escape),
+            0xD800..=0xDBFF => {
+                let low = body
+                    .get(at..at + 2)
+                    .filter(|u| *u == b"\\u")
+                    .and_then(|_| hex4(body, at + 2));
+                if !matches!(low, Some(0xDC00..=0xDFFF)) {
+                    return Err("The document contains a lone surrogate");
+                }
+                at += 6;
+            }
+            0xDC00..=0xDFFF => return Err("The document contains a lone surrogate"),
+            _ => {}
+        }
+    }
+    if nuls.is_empty() {
+        return Ok(Cow::Borrowed(text));
+    }
+    let mut kept = String::with_capacity(text.len());
+    let mut from = 0;
+    for nul in nuls {
+        kept.push_str(&text[from..nul]);
+        from = nul + 6;
+    }
+    kept.push_str(&text[from..]);
+    Ok(Cow::Owned(kept))
+}
+
+/// The four hex digits at `at`, as a UTF-16 code unit.
+fn hex4(json: &[u8], at: usize) -> Option<u16> {
+    let digits = json.get(at..at + 4)?;
+    if !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u16::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
 }
 
 async fn instance_signer(state: &AppState) -> AppResult<Arc<Signer>> {
@@ -95,8 +161,9 @@ async fn get(state: &AppState, url: Url) -> AppResult<(Value, Url)> {
             "The remote server did not answer with ActivityStreams JSON",
         ));
     }
-    let doc: Value = serde_json::from_slice(&res.body)
-        .map_err(|_| unavailable("The remote document is not JSON"))?;
+    let text = storable_json(&res.body).map_err(unavailable)?;
+    let doc: Value =
+        serde_json::from_str(&text).map_err(|_| unavailable("The remote document is not JSON"))?;
     if !doc.is_object() {
         return Err(unavailable("The remote document is not an object"));
     }
@@ -117,5 +184,40 @@ mod tests {
         assert!(!is_activity_json("application/ld+json"));
         assert!(!is_activity_json("application/json"));
         assert!(!is_activity_json("text/html"));
+    }
+
+    #[test]
+    fn nul_escapes_are_removed_and_lone_surrogates_refused() {
+        let kept = |json: &str| storable_json(json.as_bytes()).map(Cow::into_owned);
+        for (json, clean) in [
+            (r#"{"a":"x\u0000y"}"#, r#"{"a":"xy"}"#),
+            (r#"{"a\u0000":"\u0000\u0000"}"#, r#"{"a":""}"#),
+            (r#"{"a":"\\\u0000"}"#, r#"{"a":"\\"}"#),
+            (r#"{"a":"\\u0000"}"#, r#"{"a":"\\u0000"}"#),
+            (
+                r#"{"a":"\u0001 \u00e9 \n \""}"#,
+                r#"{"a":"\u0001 \u00e9 \n \""}"#,
+            ),
+            (
+                r#"{"a":"\ud83d\ude00\uD83D\uDE00"}"#,
+                r#"{"a":"\ud83d\ude00\uD83D\uDE00"}"#,
+            ),
+            (r#"{"a":"\u00"}"#, r#"{"a":"\u00"}"#),
+            (r#"{"a":"\"#, r#"{"a":"\"#),
+        ] {
+            assert_eq!(kept(json).as_deref(), Ok(clean), "{json}");
+        }
+        assert!(matches!(storable_json(b"{}"), Ok(Cow::Borrowed("{}"))));
+        for lone in [
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":"\uD83D x"}"#,
+            r#"{"a":"\udc00"}"#,
+            r#"{"a":"\ud800\u0041"}"#,
+            r#"{"a":"\ud800\u0000"}"#,
+            r#"{"a":"\ud800"#,
+        ] {
+            assert!(kept(lone).is_err(), "{lone}");
+        }
+        assert!(storable_json(b"{\"a\":\"\xff\"}").is_err());
     }
 }

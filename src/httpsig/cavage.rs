@@ -196,8 +196,24 @@ pub fn signing_string(
     build_string(parts, params, &parts.path_and_query)
 }
 
+/// Every check of [`verify`] that needs no key: what the signature covers, `Host`, the
+/// time window, the body's digest, and that each signed header is present. Run it before
+/// loading or fetching the key, so that a request failing it costs no fetch (S25).
+pub fn precheck(
+    parts: &RequestParts<'_>,
+    body: &[u8],
+    params: &SignatureParams,
+    now: SystemTime,
+) -> Result<(), SignatureError> {
+    require_coverage(parts, body, params)?;
+    parts.check_host()?;
+    check_time(parts, params, unix_seconds(now))?;
+    check_digests(parts, body, params)?;
+    signing_string(parts, params).map(drop)
+}
+
 /// Verifies a parsed signature over the request and its raw `body` at time `now`; see
-/// the module documentation for the rules.
+/// the module documentation for the rules. Runs [`precheck`] first.
 pub fn verify(
     parts: &RequestParts<'_>,
     body: &[u8],
@@ -205,10 +221,7 @@ pub fn verify(
     key: &VerifyingKey,
     now: SystemTime,
 ) -> Result<(), SignatureError> {
-    require_coverage(parts, body, params)?;
-    parts.check_host()?;
-    check_time(parts, params, unix_seconds(now))?;
-    check_digests(parts, body, params)?;
+    precheck(parts, body, params, now)?;
     let mut targets = vec![parts.path_and_query.as_ref()];
     if parts.is_safe_method() && parts.query().is_some() {
         targets.push(parts.path());

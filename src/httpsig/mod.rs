@@ -8,9 +8,10 @@
 //! - [`rfc9421`]: HTTP Message Signatures (`Signature-Input` + `Signature`), verified with
 //!   Mastodon 4.5's rules and signed for double-knocking (federation.md §1.4).
 //!
-//! Verifying is two steps so the caller can fetch the key in between: parse with
+//! Verifying is three steps so the caller can fetch the key in between: parse with
 //! [`IncomingSignature::parse`] (which picks the scheme) to learn the key id,
-//! load that key, then verify. A verified signature only proves the key signed the
+//! [`IncomingSignature::precheck`] everything that needs no key, load that key, then
+//! verify. A verified signature only proves the key signed the
 //! request; the caller must still check that the key belongs to the activity's actor
 //! (security.md S07).
 //!
@@ -160,11 +161,12 @@ impl<'a> RequestParts<'a> {
 /// A request's signature in whichever scheme it uses: RFC 9421 when the request has a
 /// `Signature-Input` header (as Mastodon decides), draft-cavage otherwise.
 ///
-/// The inbox flow: [`IncomingSignature::parse`], load the key named by
-/// [`key_id`](IncomingSignature::key_id), [`verify`](IncomingSignature::verify); on an
-/// error for which [`SignatureError::may_pass_with_fresh_key`] holds, refetch the key once
-/// and verify again. Answer 401 to any failure so double-knocking senders retry with the
-/// other scheme (federation.md §1.3).
+/// The inbox flow: [`IncomingSignature::parse`], [`precheck`](IncomingSignature::precheck),
+/// load the key named by [`key_id`](IncomingSignature::key_id),
+/// [`verify`](IncomingSignature::verify); on an error for which
+/// [`SignatureError::may_pass_with_fresh_key`] holds, refetch the key once and verify
+/// again. Answer 401 to any failure so double-knocking senders retry with the other scheme
+/// (federation.md §1.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IncomingSignature {
     Cavage(cavage::SignatureParams),
@@ -188,7 +190,25 @@ impl IncomingSignature {
         }
     }
 
-    /// Verifies the signature over the request and its raw `body` at time `now`.
+    /// The checks of [`verify`](IncomingSignature::verify) that need no key (coverage,
+    /// `Host`, date window, digest). Run before loading or fetching the key: a request
+    /// that fails them must cost us no fetch (S25), as in Mastodon.
+    pub fn precheck(
+        &self,
+        parts: &RequestParts<'_>,
+        body: &[u8],
+        now: std::time::SystemTime,
+    ) -> Result<(), SignatureError> {
+        match self {
+            IncomingSignature::Cavage(params) => cavage::precheck(parts, body, params, now),
+            IncomingSignature::Rfc9421(signature) => {
+                rfc9421::precheck_message(parts, body, signature, now)
+            }
+        }
+    }
+
+    /// Verifies the signature over the request and its raw `body` at time `now` (the
+    /// [`precheck`](IncomingSignature::precheck) included).
     pub fn verify(
         &self,
         parts: &RequestParts<'_>,

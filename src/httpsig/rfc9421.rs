@@ -244,13 +244,14 @@ pub fn signature_base(
     build_base(parts, &signature.components, &signature.params_line)
 }
 
-/// Verifies a parsed signature over the request and its raw `body` at time `now`; see the
-/// module documentation for the rules.
-pub fn verify_message(
+/// Every check of [`verify_message`] that needs no key: what the signature covers, `Host`,
+/// the time window, the body's digest, and that each covered component can be built. Run
+/// it before loading or fetching the key, so that a request failing it costs no fetch
+/// (S25).
+pub fn precheck_message(
     parts: &RequestParts<'_>,
     body: &[u8],
     signature: &MessageSignature,
-    key: &VerifyingKey,
     now: SystemTime,
 ) -> Result<(), SignatureError> {
     require_coverage(parts, body, signature)?;
@@ -270,6 +271,19 @@ pub fn verify_message(
         }
     }
     digest::verify_body_digest(parts.headers, body)?;
+    signature_base(parts, signature).map(drop)
+}
+
+/// Verifies a parsed signature over the request and its raw `body` at time `now`; see the
+/// module documentation for the rules. Runs [`precheck_message`] first.
+pub fn verify_message(
+    parts: &RequestParts<'_>,
+    body: &[u8],
+    signature: &MessageSignature,
+    key: &VerifyingKey,
+    now: SystemTime,
+) -> Result<(), SignatureError> {
+    precheck_message(parts, body, signature, now)?;
     let base = signature_base(parts, signature)?;
     if key.verify_sha256(&base, &signature.signature) {
         Ok(())

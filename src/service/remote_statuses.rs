@@ -264,10 +264,10 @@ pub fn render(note: &RemoteNote, urls: &crate::urls::Urls) -> Rendered {
             text::escape_html(title)
         );
     }
-    let spoiler_text: String = text::html_to_plain(note.summary.as_deref().unwrap_or(""))
-        .chars()
-        .take(1000)
-        .collect();
+    // Only 1,000 characters are kept: the HTML is cut well before it is parsed (S24).
+    let summary = note.summary.as_deref().unwrap_or("");
+    let summary: String = summary.chars().take(5_000).collect();
+    let spoiler_text: String = text::html_to_plain(&summary).chars().take(1000).collect();
     Rendered {
         text: text::html_to_plain(&content),
         sensitive: note.sensitive.unwrap_or(false) || !spoiler_text.is_empty(),

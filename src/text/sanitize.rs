@@ -1,5 +1,8 @@
 //! Cleaning HTML that other servers send (Mastodon's `MASTODON_STRICT` allow-list), and
-//! turning HTML into plain text.
+//! turning HTML into plain text. Every entry point caps element nesting first
+//! ([`nesting`]): html5ever's tree building is quadratic in the depth.
+
+mod nesting;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -45,7 +48,7 @@ const KEPT_CLASSES: &[&str] = &[
 pub fn sanitize_remote_html(html: &str) -> String {
     let mut builder = strict_builder();
     builder.attribute_filter(filter_attribute);
-    builder.clean(html).to_string()
+    builder.clean(&nesting::cap_nesting(html)).to_string()
 }
 
 /// [`sanitize_remote_html`], with link targets found in `links` replaced by their value
@@ -61,7 +64,7 @@ pub fn sanitize_remote_html_relinking(html: &str, links: HashMap<String, String>
         }
         filter_attribute(element, attribute, value)
     });
-    builder.clean(html).to_string()
+    builder.clean(&nesting::cap_nesting(html)).to_string()
 }
 
 /// The allow-list without an attribute filter (ammonia takes exactly one; callers add
@@ -140,7 +143,7 @@ pub fn html_to_plain(html: &str) -> String {
         .generic_attributes(HashSet::new())
         .tag_attributes(HashMap::new())
         .link_rel(None)
-        .clean(html)
+        .clean(&nesting::cap_nesting(html))
         .to_string();
     PlainText::default().consume(&cleaned)
 }
@@ -331,6 +334,21 @@ mod tests {
             html_to_plain("a<script>x()</script><style>p{}</style>b"),
             "ab"
         );
+    }
+
+    #[test]
+    fn deeply_nested_html_is_cut_before_it_is_parsed() {
+        let started = std::time::Instant::now();
+        let lists = format!("{}deep", "<ul><li>".repeat(12_000));
+        let clean = sanitize_remote_html(&lists);
+        assert_eq!(clean.matches("<ul>").count(), nesting::MAX_DEPTH / 2);
+        assert!(clean.contains("deep"));
+        let relinked = sanitize_remote_html_relinking(&lists, HashMap::new());
+        assert_eq!(relinked, clean);
+        assert_eq!(html_to_plain(&format!("{}x", "<ol>".repeat(40_000))), "x");
+        assert_eq!(html_to_plain(&format!("{}x", "<b>".repeat(300_000))), "x");
+        // Linear: seconds in a debug build, not the minutes of a quadratic parse.
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

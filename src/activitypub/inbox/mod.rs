@@ -1,5 +1,6 @@
-//! Inboxes: verify the HTTP signature before anything else, check that the signer is
-//! the activity's actor, hand the activity to the queue and answer 202 at once.
+//! Inboxes: refuse text we could not store, verify the HTTP signature (first what needs
+//! no key, then with the key, fetched if unknown), check that the signer is the
+//! activity's actor, hand the activity to the queue and answer 202 at once.
 //! Processing (one file per activity type) happens in the worker's inbox lane.
 
 pub mod accept;
@@ -17,11 +18,14 @@ pub mod reject;
 pub mod undo;
 pub mod update;
 
+use std::borrow::Cow;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
+use crate::activitypub::fetch::storable_json;
 use crate::activitypub::parse::Envelope;
 use crate::db;
 use crate::db::accounts::Account;
@@ -59,19 +63,23 @@ async fn accept(
     headers: &HeaderMap,
     body: &[u8],
 ) -> AppResult<()> {
-    if body.len() > MAX_BODY {
-        return Err(AppError::new(
-            ErrorKind::BadRequest,
-            "The activity is too large",
-        ));
-    }
-    let envelope = serde_json::from_slice::<Envelope>(body);
+    let text = storable_text(body)?;
+    let signature =
+        IncomingSignature::parse(headers).map_err(|e| unauthorized(&format!("Signature: {e}")))?;
+    let parts = request_parts(state, method, uri, headers);
+    let now = std::time::SystemTime::now();
+    // Everything that needs no key first, as Mastodon does: a request failing it must
+    // not make us fetch anything (S25).
+    signature
+        .precheck(&parts, body, now)
+        .map_err(|e| unauthorized(&format!("Signature: {e}")))?;
+    let envelope = serde_json::from_str::<Envelope>(&text);
     if let Ok(e) = &envelope
-        && unknown_actor_deleted_itself(state, headers, e).await?
+        && unknown_actor_deleted_itself(state, &signature, e).await?
     {
         return Ok(());
     }
-    let signer = verified_signer(state, method, uri, headers, body).await?;
+    let signer = verified_signer(state, &signature, &parts, body, now).await?;
     let envelope = envelope.map_err(|_| AppError::bad_request("The body is not an activity"))?;
     if envelope.actor_id() != Some(signer.uri.as_str()) {
         return Err(unauthorized("The signer is not the activity's actor"));
@@ -79,17 +87,49 @@ async fn accept(
     if let Some(host) = signer.domain.as_deref() {
         crate::delivery::hosts::record_success(&state.db, host).await;
     }
-    let text = String::from_utf8_lossy(body).into_owned();
     let mut conn = state.db.acquire().await?;
     enqueue(
         &mut conn,
         &[Job::Inbox {
             actor: signer.id,
-            body: text,
+            body: text.into_owned(),
         }],
     )
     .await?;
     Ok(())
+}
+
+/// The request as signed for us: our public scheme and host, not what a proxy spoke.
+fn request_parts<'a>(
+    state: &'a AppState,
+    method: &'a Method,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+) -> RequestParts<'a> {
+    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let scheme = if state.urls.is_https() {
+        "https"
+    } else {
+        "http"
+    };
+    RequestParts::new(
+        method.as_str(),
+        scheme,
+        state.urls.domain(),
+        path_and_query,
+        headers,
+    )
+}
+
+/// The activity's text, checked before anything else: too large, not UTF-8 or holding a
+/// lone surrogate is 400; `\u0000` escapes are removed, since the database cannot store
+/// NUL and the worker's job would fail again and again (S24). The signature is checked
+/// over the raw body, the activity is read from this text.
+fn storable_text(body: &[u8]) -> AppResult<Cow<'_, str>> {
+    if body.len() > MAX_BODY {
+        return Err(AppError::bad_request("The activity is too large"));
+    }
+    storable_json(body).map_err(AppError::bad_request)
 }
 
 /// A Delete of an actor by itself, when we know neither the actor nor its key: there is
@@ -97,15 +137,12 @@ async fn accept(
 /// answers 410), so it is acknowledged without a fetch, as Mastodon and Pleroma do.
 async fn unknown_actor_deleted_itself(
     state: &AppState,
-    headers: &HeaderMap,
+    signature: &IncomingSignature,
     envelope: &Envelope,
 ) -> AppResult<bool> {
     let actor = match envelope.actor_id() {
         Some(a) if envelope.kind() == Some("Delete") && envelope.object_id() == Some(a) => a,
         _ => return Ok(false),
-    };
-    let Ok(signature) = IncomingSignature::parse(headers) else {
-        return Ok(false);
     };
     let known = db::accounts::find_by_key_id(&state.db, signature.key_id())
         .await?
@@ -114,36 +151,20 @@ async fn unknown_actor_deleted_itself(
     Ok(!known)
 }
 
-/// The account whose key signed this request, after checking the signature, digest and
-/// date. An unknown key's actor is fetched; a failing signature refetches it once (keys
+/// The account whose key signed this request, once [`IncomingSignature::precheck`] has
+/// passed. An unknown key's actor is fetched; a failing signature refetches it once (keys
 /// rotate). Anything that cannot be verified is 401, so senders may retry another way.
 async fn verified_signer(
     state: &AppState,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
+    signature: &IncomingSignature,
+    parts: &RequestParts<'_>,
     body: &[u8],
+    now: std::time::SystemTime,
 ) -> AppResult<Account> {
-    let signature =
-        IncomingSignature::parse(headers).map_err(|e| unauthorized(&format!("Signature: {e}")))?;
-    let key_id = signature.key_id().to_string();
-    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let scheme = if state.urls.is_https() {
-        "https"
-    } else {
-        "http"
-    };
-    let parts = RequestParts::new(
-        method.as_str(),
-        scheme,
-        state.urls.domain(),
-        path_and_query,
-        headers,
-    );
-    let now = std::time::SystemTime::now();
-    let mut account = match db::accounts::find_by_key_id(&state.db, &key_id).await? {
+    let key_id = signature.key_id();
+    let mut account = match db::accounts::find_by_key_id(&state.db, key_id).await? {
         Some(a) => a,
-        None => fetch_key_owner(state, &key_id).await?,
+        None => fetch_key_owner(state, key_id).await?,
     };
     for attempt in 0..2 {
         let pem = db::accounts::public_key_pem(&state.db, account.id)
@@ -151,10 +172,10 @@ async fn verified_signer(
             .unwrap_or_default();
         let key =
             VerifyingKey::from_pem(&pem).map_err(|e| unauthorized(&format!("Signature: {e}")))?;
-        match signature.verify(&parts, body, &key, now) {
+        match signature.verify(parts, body, &key, now) {
             Ok(()) => return Ok(account),
             Err(e) if attempt == 0 && e.may_pass_with_fresh_key() => {
-                account = fetch_key_owner(state, &key_id).await?;
+                account = fetch_key_owner(state, key_id).await?;
             }
             Err(e) => return Err(unauthorized(&format!("Signature: {e}"))),
         }

@@ -2,6 +2,7 @@
 //! §4.3 and Appendix B), keys, and properties. Fixtures are shared here.
 
 mod keys;
+mod precheck;
 mod props;
 mod vectors;
 

@@ -1,6 +1,7 @@
 //! Properties: what we sign we verify, for any body, path and extra header; changing any
 //! signed byte (header, body, digest, target, signature) makes verification fail; the
-//! parsers never panic on anything a stranger can send.
+//! checks that need no key agree with the full verification; the parsers never panic on
+//! anything a stranger can send.
 
 use proptest::prelude::*;
 use reqwest::Method;
@@ -146,8 +147,57 @@ fn flip_cavage_signature(headers: &mut HeaderMap, index: usize) {
     headers.insert("signature", HeaderValue::from_str(&new).unwrap());
 }
 
+/// `precheck` refuses only what `verify` refuses, with the same error, and lets through
+/// only what the key alone decides (S25: no key is fetched for the rest).
+fn agrees(
+    pre: Result<(), SignatureError>,
+    full: Result<(), SignatureError>,
+) -> Result<(), TestCaseError> {
+    match pre {
+        Err(e) => prop_assert_eq!(full, Err(e)),
+        Ok(()) => prop_assert!(
+            matches!(full, Ok(()) | Err(SignatureError::BadSignature)),
+            "precheck passed, verify said {:?}",
+            full
+        ),
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn cavage_precheck_agrees_with_verify(
+        request in request(),
+        what in 0..8u8,
+        index in any::<usize>(),
+        skew in -8_000i64..4_000,
+    ) {
+        let mut headers = signed_cavage(&request);
+        let mut target = target_of(&request.url);
+        let mut body = request.body.clone();
+        let extra = request.extra.0.clone();
+        match what {
+            0 => { flip_header(&mut headers, &extra, index); }
+            1 if !body.is_empty() => body = flipped(&body, index),
+            2 => { flip_header(&mut headers, "digest", index); }
+            3 => flip_cavage_signature(&mut headers, index),
+            4 => target = String::from_utf8(flipped(target.as_bytes(), index)).unwrap(),
+            5 => { flip_header(&mut headers, "date", index); }
+            6 => { flip_header(&mut headers, "host", index); }
+            _ => {}
+        }
+        let parts = RequestParts::for_url(request.method.as_str(), &request.url, &headers);
+        let parts = RequestParts { path_and_query: target.into(), ..parts };
+        let Ok(params) = cavage::parse_signature(&headers) else { return Ok(()) };
+        let now = at(NOW.checked_add_signed(skew).unwrap());
+        let key = generated_key().verifying_key();
+        agrees(
+            cavage::precheck(&parts, &body, &params, now),
+            cavage::verify(&parts, &body, &params, &key, now),
+        )?;
+    }
 
     #[test]
     fn cavage_signatures_we_make_verify(request in request()) {
@@ -381,7 +431,10 @@ proptest! {
             let parts = RequestParts::new("POST", "https", "example.com", "/inbox?x=1", &headers);
             let _ = cavage::signing_string(&parts, &params);
             let key = VerifyingKey::from_pem(RFC_RSA_PUBLIC_PEM).unwrap();
-            let _ = cavage::verify(&parts, HELLO_BODY, &params, &key, at(NOW));
+            agrees(
+                cavage::precheck(&parts, HELLO_BODY, &params, at(NOW)),
+                cavage::verify(&parts, HELLO_BODY, &params, &key, at(NOW)),
+            )?;
         }
     }
 
@@ -400,7 +453,10 @@ proptest! {
             let parts = RequestParts::new("POST", "https", "example.com", "/inbox", &headers);
             let _ = rfc9421::signature_base(&parts, &parsed);
             let key = VerifyingKey::from_pem(RFC_RSA_PUBLIC_PEM).unwrap();
-            let _ = rfc9421::verify_message(&parts, HELLO_BODY, &parsed, &key, at(NOW));
+            agrees(
+                rfc9421::precheck_message(&parts, HELLO_BODY, &parsed, at(NOW)),
+                rfc9421::verify_message(&parts, HELLO_BODY, &parsed, &key, at(NOW)),
+            )?;
         }
     }
 
