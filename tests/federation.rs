@@ -11,6 +11,8 @@ use starling::id::StatusId;
 use starling::service::statuses::NewPost;
 use starling::service::{favourites, follows, remote_accounts, statuses, timelines};
 use support::TestApp;
+use support::queries::publish;
+use support::queries::status_by_uri as copy_of;
 
 async fn server() -> TestApp {
     // Both servers live on loopback: private addresses allowed, as in development.
@@ -37,25 +39,12 @@ fn domain(app: &TestApp) -> String {
 }
 
 async fn post(app: &TestApp, author: &Account, text: &str, reply_to: Option<StatusId>) -> Status {
-    let id = statuses::post(
-        &app.state,
-        author,
-        &NewPost {
-            text: text.into(),
-            in_reply_to: reply_to,
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("post");
-    db::statuses::find(&app.state.db, id)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-async fn copy_of(app: &TestApp, uri: &str) -> Option<Status> {
-    db::statuses::find_by_uri(&app.state.db, uri).await.unwrap()
+    let new = NewPost {
+        text: text.into(),
+        in_reply_to: reply_to,
+        ..Default::default()
+    };
+    publish(app, author, new).await
 }
 
 async fn notifications(app: &TestApp, account: &Account, kind: &str) -> i64 {

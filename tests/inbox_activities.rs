@@ -7,30 +7,21 @@
 mod support;
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use starling::db;
-use starling::db::accounts::Account;
-use starling::db::statuses::{Status, Visibility};
-use starling::service::{self, notifications, statuses, timelines};
+use starling::db::statuses::Visibility;
+use starling::service::{self, notifications, timelines};
 use support::TestApp;
-use support::remote::Remote;
-
-const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+use support::queries::{
+    count, follow_directly, post, refreshed, rows, status, status_by_uri, statuses_of, unread,
+    visible_to,
+};
+use support::remote::{PUBLIC, Remote, create, deliver, known, note};
 
 /// An app that may reach these peers.
 async fn app_with(remotes: &[&Remote]) -> TestApp {
-    let hosts: Vec<String> = remotes.iter().map(|r| r.host.clone()).collect();
-    TestApp::start_with(move |c| c.federation.allowed_private_hosts = hosts).await
-}
-
-/// Delivers a signed activity to the shared inbox and runs the queue.
-async fn deliver(app: &TestApp, from: &Remote, activity: &Value) {
-    assert_eq!(
-        from.post(&app.url("/inbox"), activity, true).await,
-        StatusCode::ACCEPTED,
-        "{activity}"
-    );
-    app.drain().await;
+    let hosts: Vec<&str> = remotes.iter().map(|r| r.host.as_str()).collect();
+    TestApp::start_allowing(&hosts).await
 }
 
 /// The note the last processed inbox job finished with (why it was refused, if it was).
@@ -44,33 +35,6 @@ async fn last_note(app: &TestApp) -> Option<String> {
     .flatten()
 }
 
-/// `count(*)` of a query with one text parameter (`$1`).
-async fn count(app: &TestApp, sql: &str, param: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-        .bind(param)
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap()
-}
-
-/// Rows in a table.
-async fn rows(app: &TestApp, table: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap()
-}
-
-/// How many statuses (posts and boosts) of this remote actor we hold.
-async fn statuses_of(app: &TestApp, remote: &Remote) -> i64 {
-    count(
-        app,
-        "SELECT count(*) FROM statuses s JOIN accounts a ON a.id = s.account_id WHERE a.uri = $1",
-        &remote.actor(),
-    )
-    .await
-}
-
 async fn boosts(app: &TestApp) -> i64 {
     rows(app, "statuses WHERE reblog_of_id IS NOT NULL").await
 }
@@ -79,64 +43,6 @@ async fn pins(app: &TestApp, account: starling::id::AccountId) -> Vec<starling::
     db::pins::of_account(&app.state.db, account, 50)
         .await
         .unwrap()
-}
-
-/// The remote actor as we store it, fetched the first time.
-async fn known(app: &TestApp, remote: &Remote) -> Account {
-    service::remote_accounts::fetch_and_store(&app.state, &remote.actor())
-        .await
-        .unwrap()
-}
-
-async fn refreshed(app: &TestApp, account: &Account) -> Account {
-    db::accounts::find(&app.state.db, account.id)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-async fn post(app: &TestApp, author: &str, text: &str, visibility: Visibility) -> Status {
-    let account = app.account(author).await;
-    let id = statuses::post(
-        &app.state,
-        &account,
-        &statuses::NewPost {
-            text: text.into(),
-            visibility: Some(visibility),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    status(app, id).await
-}
-
-async fn status(app: &TestApp, id: starling::id::StatusId) -> Status {
-    db::statuses::find(&app.state.db, id)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-async fn status_by_uri(app: &TestApp, uri: &str) -> Option<Status> {
-    db::statuses::find_by_uri(&app.state.db, uri).await.unwrap()
-}
-
-async fn unread(app: &TestApp, user: &db::users::User) -> i64 {
-    notifications::unread_count(&app.state, user).await.unwrap()
-}
-
-/// A note by the remote actor, as its server would embed it.
-fn note(remote: &Remote, n: u32, content: &str) -> Value {
-    json!({"id": remote.url(&format!("/notes/{n}")), "type": "Note", "attributedTo": remote.actor(),
-           "content": content, "published": "2026-11-20T10:00:00Z",
-           "to": [PUBLIC], "cc": [remote.followers()]})
-}
-
-fn create(remote: &Remote, note: &Value) -> Value {
-    json!({"@context": "https://www.w3.org/ns/activitystreams",
-           "id": format!("{}/activity", note["id"].as_str().unwrap()), "type": "Create",
-           "actor": remote.actor(), "object": note, "to": note["to"], "cc": note["cc"]})
 }
 
 // ---------------------------------------------------------------- Accept / Reject
@@ -261,12 +167,7 @@ async fn only_the_account_asked_can_accept_or_reject() {
         .await
         .unwrap();
     let accepted = format!("{}#follows/2", bob.uri);
-    db::follows::insert_follow(&app.state.db, bob.id, rita_here.id, Some(&accepted))
-        .await
-        .unwrap();
-    db::accounts::add_follow_counts(&app.state.db, bob.id, rita_here.id, 1)
-        .await
-        .unwrap();
+    follow_directly(&app, &bob, &rita_here, Some(&accepted)).await;
     let attacks = [
         mallory.activity("a/1", "Accept", json!(pending)),
         mallory.activity(
@@ -808,12 +709,7 @@ async fn a_mention_tag_alone_does_not_reveal_a_followers_only_post() {
         0,
         "not addressed, not notified"
     );
-    assert!(
-        db::statuses::find_visible(&app.state.db, stored.id, Some(carol.id))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!visible_to(&app, &stored, &carol).await);
     // Control: addressed to carol, she is told and may read it.
     let mut addressed = hidden.clone();
     addressed["id"] = json!(rita.url("/notes/2"));
@@ -821,12 +717,7 @@ async fn a_mention_tag_alone_does_not_reveal_a_followers_only_post() {
     deliver(&app, &rita, &create(&rita, &addressed)).await;
     let stored = status_by_uri(&app, &rita.url("/notes/2")).await.unwrap();
     assert_eq!(unread(&app, &carol_user).await, 1);
-    assert!(
-        db::statuses::find_visible(&app.state.db, stored.id, Some(carol.id))
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(visible_to(&app, &stored, &carol).await);
 }
 
 // ---------------------------------------------------------------- Delete of an actor
@@ -848,12 +739,7 @@ async fn a_deleted_actor_leaves_nothing_behind_and_stays_deleted() {
     )
     .await;
     let rita_here = known(&app, &rita).await;
-    db::follows::insert_follow(&app.state.db, alice.id, rita_here.id, None)
-        .await
-        .unwrap();
-    db::accounts::add_follow_counts(&app.state.db, alice.id, rita_here.id, 1)
-        .await
-        .unwrap();
+    follow_directly(&app, &alice, &rita_here, None).await;
     let mut reply = note(&rita, 1, "<p>@alice hi</p>");
     reply["inReplyTo"] = json!(hello.uri);
     reply["tag"] = json!([{"type": "Mention", "href": alice.uri}]);
@@ -1007,12 +893,7 @@ async fn a_block_severs_follows_both_ways_and_only_its_author_lifts_it() {
     )
     .await;
     let rita_here = known(&app, &rita).await;
-    db::follows::insert_follow(&app.state.db, alice.id, rita_here.id, None)
-        .await
-        .unwrap();
-    db::accounts::add_follow_counts(&app.state.db, alice.id, rita_here.id, 1)
-        .await
-        .unwrap();
+    follow_directly(&app, &alice, &rita_here, None).await;
     deliver(
         &app,
         &rita,
@@ -1020,12 +901,7 @@ async fn a_block_severs_follows_both_ways_and_only_its_author_lifts_it() {
     )
     .await;
     let words = status_by_uri(&app, &rita.url("/notes/1")).await.unwrap();
-    assert!(
-        db::statuses::find_visible(&app.state.db, words.id, Some(alice.id))
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(visible_to(&app, &words, &alice).await);
     let mut block = rita.activity("blocks/1", "Block", json!(alice.uri));
     block["to"] = json!([alice.uri]);
     deliver(&app, &rita, &block).await;
@@ -1049,10 +925,7 @@ async fn a_block_severs_follows_both_ways_and_only_its_author_lifts_it() {
         1
     );
     assert!(
-        db::statuses::find_visible(&app.state.db, words.id, Some(alice.id))
-            .await
-            .unwrap()
-            .is_none(),
+        !visible_to(&app, &words, &alice).await,
         "the blocker is hidden from alice"
     );
     // mallory cannot lift rita's block.

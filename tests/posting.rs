@@ -4,6 +4,7 @@
 mod support;
 
 use reqwest::StatusCode;
+use support::queries::status;
 use support::{TestApp, status_ids};
 
 async fn status_count(app: &TestApp) -> i64 {
@@ -244,10 +245,7 @@ async fn reply_boost_favourite_delete_and_notifications() {
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     bob.post_status("Hey @alice look", "public").await;
 
-    let st = starling::db::statuses::find(&app.state.db, id.parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let st = status(&app, id.parse().unwrap()).await;
     assert_eq!(
         (st.favourites_count, st.reblogs_count, st.replies_count),
         (1, 1, 1)
@@ -298,10 +296,7 @@ async fn reply_boost_favourite_delete_and_notifications() {
     assert!(bob.get("/home").await.text().contains("Hello world"));
     bob.post(&format!("/statuses/{id}/unfavourite"), &[]).await;
     bob.post(&format!("/statuses/{id}/unreblog"), &[]).await;
-    let st = starling::db::statuses::find(&app.state.db, id.parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let st = status(&app, id.parse().unwrap()).await;
     assert_eq!((st.favourites_count, st.reblogs_count), (0, 0));
     assert!(
         !alice

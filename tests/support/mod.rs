@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod queries;
 pub mod remote;
 pub mod smtp;
 
@@ -48,6 +49,13 @@ impl TestApp {
     /// Starts with a fresh database; `tweak` may adjust the configuration.
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         Self::start_named("127.0.0.1", tweak).await
+    }
+
+    /// Starts with a fresh database, allowed to fetch from and deliver to exactly these
+    /// `host:port`s on loopback (the test peers).
+    pub async fn start_allowing(hosts: &[&str]) -> TestApp {
+        let hosts: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
+        Self::start_with(move |c| c.federation.allowed_private_hosts = hosts).await
     }
 
     /// Like `start_with`, but the instance URL is `http://localhost:PORT` (still bound to
