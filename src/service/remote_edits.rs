@@ -42,7 +42,12 @@ pub async fn edited(state: &AppState, actor: &Account, note: &RemoteNote) -> App
         .and_then(|u| OffsetDateTime::parse(u, &Rfc3339).ok())
         .ok_or_else(|| AppError::invalid("An edit needs a readable `updated` time"))?;
     let now = OffsetDateTime::now_utc();
-    if !is_newer(updated, status.edited_at.unwrap_or(status.created_at), now) {
+    // As Mastodon: the first edit applies whenever it was made (times are whole seconds,
+    // so an edit in the second of posting equals `published`); later ones must be newer.
+    if status
+        .edited_at
+        .is_some_and(|last| !is_newer(updated, last, now))
+    {
         return Ok(false);
     }
     let new = remote_statuses::render(note, &state.urls);
