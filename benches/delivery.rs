@@ -1,14 +1,18 @@
 //! Delivery benchmark: how fast a `starling worker` process drains a fan-out of 10,000
-//! deliveries to 1,000 local receivers, and what 100 receivers that never answer cost.
+//! deliveries to 1,000 local receivers, what 100 receivers that never answer cost, and
+//! what signing every delivery costs.
 //!
 //! Run with `cargo bench --bench delivery`. Everything it needs is made here and removed
 //! again: a database of its own per run, local receivers on 1,000 loopback ports, the
 //! worker as a child process (the real binary, shipped defaults). Figures are printed one
 //! per line as `<metric>: <value> <unit>`; notes start with `#`; progress goes to stderr.
 //!
-//! Both runs give the worker 2-second connect and request time-outs (instead of the
-//! shipped 5 s and 20 s) so the dead-host run finishes quickly; the healthy run uses the
-//! same values so the two are comparable. Any other `STARLING_WORKER__*` variable in the
+//! Three runs: `healthy` and `dead` deliver unsigned (no sender); `signed` repeats the
+//! healthy run with a local account as the sender, so the worker signs each POST with
+//! rsa-sha256 (RSA-2048) at send time, as real deliveries are (its figures are prefixed
+//! `signed_`). All runs give the worker 2-second connect and request time-outs (instead
+//! of the shipped 5 s and 20 s) so the dead-host run finishes quickly; the others use the
+//! same values so the runs are comparable. Any other `STARLING_WORKER__*` variable in the
 //! environment is passed through to the worker (for experiments) and echoed in a note.
 
 use std::collections::HashSet;
@@ -66,7 +70,9 @@ fn main() -> ExitCode {
 }
 
 async fn bench() -> BenchResult<()> {
-    println!("# deliveries are unsigned (no sender); signed deliveries are not measured yet");
+    println!(
+        "# healthy and dead runs: unsigned deliveries (no sender); signed run: each POST signed (rsa-sha256, RSA-2048) by a local account"
+    );
     let overrides: Vec<String> = std::env::vars()
         .filter(|(k, _)| k.starts_with("STARLING_WORKER__"))
         .map(|(k, v)| format!("{k}={v}"))
@@ -85,7 +91,15 @@ async fn bench() -> BenchResult<()> {
 
     // Run 1: every host answers.
     let inboxes = inbox_urls(&live.ports);
-    let healthy = run_scenario("healthy", &inboxes, &[], &body, &live.received).await?;
+    let healthy = run_scenario(&Scenario {
+        label: "healthy",
+        inboxes: &inboxes,
+        dead_hosts: &[],
+        body: &body,
+        live: &live,
+        signed: false,
+    })
+    .await?;
     println!("deliveries: {} count", healthy.done);
     println!("elapsed: {:.3} s", healthy.elapsed);
     println!(
@@ -107,7 +121,15 @@ async fn bench() -> BenchResult<()> {
     }
     let dead_hosts: Vec<String> = dead.ports.iter().map(|p| host_of(*p)).collect();
     let inboxes = inbox_urls(&ports);
-    let degraded = run_scenario("dead", &inboxes, &dead_hosts, &body, &live.received).await?;
+    let degraded = run_scenario(&Scenario {
+        label: "dead",
+        inboxes: &inboxes,
+        dead_hosts: &dead_hosts,
+        body: &body,
+        live: &live,
+        signed: false,
+    })
+    .await?;
     let connections = dead.connections.load(Ordering::Relaxed);
     println!("dead_hosts: {DEAD_HOSTS} count");
     println!("dead_elapsed_live_done: {:.3} s", degraded.elapsed);
@@ -122,6 +144,32 @@ async fn bench() -> BenchResult<()> {
     println!("dead_pending: {} count", degraded.dead_pending);
     println!("dead_live_deliveries: {} count", degraded.done);
     println!("dead_worker_peak_rss: {:.1} MB", degraded.peak_rss_mb);
+
+    // Run 3: every host answers; every delivery is signed by a local account.
+    let inboxes = inbox_urls(&live.ports);
+    let signed = run_scenario(&Scenario {
+        label: "signed",
+        inboxes: &inboxes,
+        dead_hosts: &[],
+        body: &body,
+        live: &live,
+        signed: true,
+    })
+    .await?;
+    println!("signed_deliveries: {} count", signed.done);
+    println!("signed_elapsed: {:.3} s", signed.elapsed);
+    println!(
+        "signed_throughput: {:.0} deliveries/s",
+        signed.done as f64 / signed.elapsed.max(1e-9)
+    );
+    println!("signed_latency_p50: {:.1} ms", signed.p50_ms);
+    println!("signed_latency_p99: {:.1} ms", signed.p99_ms);
+    println!("signed_worker_peak_rss: {:.1} MB", signed.peak_rss_mb);
+    println!("signed_received: {} count", signed.received);
+    println!(
+        "signed_received_with_signature: {} count",
+        signed.received_signed
+    );
     Ok(())
 }
 
@@ -137,18 +185,28 @@ struct Figures {
     peak_rss_mb: f64,
     /// Requests the live receivers got during the run.
     received: u64,
+    /// Those of them that carried a `Signature` header.
+    received_signed: u64,
     /// Jobs to dead hosts still waiting once nothing was in flight any more.
     dead_pending: i64,
 }
 
+/// What one run delivers, and where.
+struct Scenario<'a> {
+    label: &'a str,
+    /// One delivery per inbox.
+    inboxes: &'a [String],
+    /// Hosts among the inboxes' that never answer.
+    dead_hosts: &'a [String],
+    body: &'a str,
+    live: &'a LiveReceivers,
+    /// Whether a local account signs every delivery.
+    signed: bool,
+}
+
 /// One run on a fresh database with a fresh worker process; always cleans up.
-async fn run_scenario(
-    label: &str,
-    inboxes: &[String],
-    dead_hosts: &[String],
-    body: &str,
-    received: &AtomicU64,
-) -> BenchResult<Figures> {
+async fn run_scenario(scenario: &Scenario<'_>) -> BenchResult<Figures> {
+    let Scenario { label, signed, .. } = *scenario;
     let name = format!(
         "starling_bench_delivery_{}_{}_{}",
         label,
@@ -171,21 +229,19 @@ async fn run_scenario(
     let result = match starling::connect(config).await {
         Ok(state) => {
             let pool = state.db.clone();
-            let result = match WorkerProcess::start(&db_url, &scratch) {
-                Ok(mut worker) => {
+            let sender = if signed {
+                sending_account(&state).await
+            } else {
+                Ok(None)
+            };
+            let started = match sender {
+                Ok(sender) => WorkerProcess::start(&db_url, &scratch).map(|w| (sender, w)),
+                Err(e) => Err(e),
+            };
+            let result = match started {
+                Ok((sender, mut worker)) => {
                     let result = match wait_until_listening(&pool, &db_url, &mut worker).await {
-                        Ok(()) => {
-                            measure(
-                                label,
-                                &pool,
-                                &mut worker,
-                                inboxes,
-                                dead_hosts,
-                                body,
-                                received,
-                            )
-                            .await
-                        }
+                        Ok(()) => measure(scenario, &pool, &mut worker, sender).await,
                         Err(e) => Err(e),
                     };
                     worker.stop(label).await;
@@ -203,6 +259,25 @@ async fn run_scenario(
     }
     let _ = std::fs::remove_dir_all(&scratch);
     result
+}
+
+/// A local account (with the key pair every account gets) to sign the deliveries.
+async fn sending_account(
+    state: &starling::state::AppState,
+) -> BenchResult<Option<starling::id::AccountId>> {
+    let (user, _) = starling::service::admin::create_account(
+        state,
+        &starling::service::admin::CreateAccount {
+            username: "sender".into(),
+            email: "sender@bench.test".into(),
+            password: None,
+            role: starling::db::users::Role::User,
+            confirmed: true,
+        },
+    )
+    .await
+    .map_err(|e| format!("creating the sending account: {e}"))?;
+    Ok(Some(user.account_id))
 }
 
 /// The running worker process and its sampled peak memory.
@@ -337,24 +412,31 @@ async fn wait_until_listening(
 /// Enqueues the fan-out, waits until every delivery to a live host is finished, and
 /// reads the figures from the jobs table.
 async fn measure(
-    label: &str,
+    scenario: &Scenario<'_>,
     pool: &PgPool,
     worker: &mut WorkerProcess,
-    inboxes: &[String],
-    dead_hosts: &[String],
-    body: &str,
-    received: &AtomicU64,
+    sender: Option<starling::id::AccountId>,
 ) -> BenchResult<Figures> {
+    let Scenario {
+        label,
+        inboxes,
+        dead_hosts,
+        body,
+        live,
+        ..
+    } = *scenario;
+    let received = &*live.received;
     let jobs: Vec<Job> = inboxes
         .iter()
         .map(|inbox| Job::Deliver {
             inbox: inbox.clone(),
             body: body.to_string(),
-            sender: None,
+            sender,
         })
         .collect();
     let dead: Vec<String> = dead_hosts.to_vec();
     let received_before = received.load(Ordering::Relaxed);
+    let signed_before = live.signed.load(Ordering::Relaxed);
 
     let enqueue_started = Instant::now();
     let mut tx = pool.begin().await.map_err(|e| format!("begin: {e}"))?;
@@ -419,6 +501,7 @@ async fn measure(
         tokio::time::sleep(POLL).await;
     }
     let received_count = received.load(Ordering::Relaxed) - received_before;
+    let received_signed = live.signed.load(Ordering::Relaxed) - signed_before;
 
     let (done, last_done, p50, p99): (i64, Option<f64>, Option<f64>, Option<f64>) =
         sqlx::query_as(
@@ -480,6 +563,7 @@ async fn measure(
         enqueue_ms,
         peak_rss_mb: worker.peak_mb(),
         received: received_count,
+        received_signed,
         dead_pending,
     })
 }
@@ -488,32 +572,45 @@ async fn measure(
 struct LiveReceivers {
     ports: Vec<u16>,
     received: Arc<AtomicU64>,
+    /// Requests that carried a `Signature` header.
+    signed: Arc<AtomicU64>,
 }
 
 impl LiveReceivers {
     async fn start(n: usize) -> BenchResult<LiveReceivers> {
         let received = Arc::new(AtomicU64::new(0));
+        let signed = Arc::new(AtomicU64::new(0));
         let mut ports = Vec::with_capacity(n);
         for _ in 0..n {
             let listener = bind().await?;
             ports.push(port_of(&listener)?);
             let received = received.clone();
+            let signed = signed.clone();
             tokio::spawn(async move {
                 while let Ok((stream, _)) = listener.accept().await {
                     let received = received.clone();
+                    let signed = signed.clone();
                     tokio::spawn(async move {
-                        let _ = answer_accepted(stream, &received).await;
+                        let _ = answer_accepted(stream, &received, &signed).await;
                     });
                 }
             });
         }
-        Ok(LiveReceivers { ports, received })
+        Ok(LiveReceivers {
+            ports,
+            received,
+            signed,
+        })
     }
 }
 
 /// Minimal HTTP/1.1: read a request head and its Content-Length body, answer 202, repeat
 /// on the same connection until the client closes it.
-async fn answer_accepted(mut stream: TcpStream, received: &AtomicU64) -> std::io::Result<()> {
+async fn answer_accepted(
+    mut stream: TcpStream,
+    received: &AtomicU64,
+    signed: &AtomicU64,
+) -> std::io::Result<()> {
     const ACCEPTED: &[u8] = b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n";
     stream.set_nodelay(true)?;
     let mut buf: Vec<u8> = Vec::with_capacity(8 * 1024);
@@ -533,6 +630,9 @@ async fn answer_accepted(mut stream: TcpStream, received: &AtomicU64) -> std::io
             buf.extend_from_slice(&chunk[..n]);
         };
         let total = head_end + content_length(&buf[..head_end]);
+        if has_header(&buf[..head_end], "signature") {
+            signed.fetch_add(1, Ordering::Relaxed);
+        }
         while buf.len() < total {
             let n = stream.read(&mut chunk).await?;
             if n == 0 {
@@ -555,12 +655,23 @@ fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
 }
 
 fn content_length(head: &[u8]) -> usize {
+    header_value(head, "content-length")
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0)
+}
+
+fn has_header(head: &[u8], name: &str) -> bool {
+    header_value(head, name).is_some()
+}
+
+/// The trimmed value of the first header line called `name` (any case).
+fn header_value(head: &[u8], name: &str) -> Option<String> {
     String::from_utf8_lossy(head)
         .split("\r\n")
+        .skip(1)
         .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, value)| value.trim().parse().ok())
-        .unwrap_or(0)
+        .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.trim().to_string())
 }
 
 /// Listeners that accept connections and never answer; they count the connections.
