@@ -3,15 +3,6 @@
 use super::Executor;
 use crate::id::{AccountId, StatusId};
 
-/// Inserts a favourite; false when it already existed.
-pub async fn insert(
-    db: impl Executor<'_>,
-    account: AccountId,
-    status: StatusId,
-) -> sqlx::Result<bool> {
-    insert_with_uri(db, account, status, None).await
-}
-
 /// Inserts a favourite with the id of its Like activity (ours or a remote one); false
 /// when it already existed.
 pub async fn insert_with_uri(

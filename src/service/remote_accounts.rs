@@ -23,7 +23,7 @@ fn refuse(message: impl Into<String>) -> AppError {
 
 /// Keeps a URL only if it lives on the actor's own host (Misskey's rule for inboxes and
 /// collections; Mastodon's for profile URLs).
-fn same_host(candidate: Option<&str>, origin: &str) -> Option<String> {
+pub(crate) fn same_host(candidate: Option<&str>, origin: &str) -> Option<String> {
     let url = Url::parse(candidate?).ok()?;
     (matches!(url.scheme(), "http" | "https") && authority(&url).as_deref() == Some(origin))
         .then(|| url.to_string())

@@ -164,12 +164,7 @@ async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) ->
                 crate::activitypub::parse::IdOrObject::Id(s) => Some(s.clone()),
                 crate::activitypub::parse::IdOrObject::Object(o) => o.href.clone(),
             })
-            .find(|candidate| {
-                Url::parse(candidate).is_ok_and(|u| {
-                    matches!(u.scheme(), "http" | "https")
-                        && authority(&u).as_deref() == Some(origin.as_str())
-                })
-            })
+            .find(|candidate| remote_accounts::same_host(Some(candidate), &origin).is_some())
     });
     let created_at = note
         .published
