@@ -71,6 +71,7 @@ pub async fn connect(config: Config) -> Result<AppState, BuildError> {
         decoy_hash: Arc::new(tokio::sync::OnceCell::new()),
         outbound,
         hosts: delivery::hosts::HostLimiter::new(config.worker.per_host_concurrency),
+        heard: delivery::hosts::RecentlyHeard::default(),
         signing_keys: delivery::keys::SigningKeys::default(),
         config: Arc::new(config),
     })

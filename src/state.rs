@@ -23,6 +23,8 @@ pub struct AppState {
     pub outbound: OutboundClient,
     /// Deliveries in flight per host, within this process.
     pub hosts: HostLimiter,
+    /// Hosts whose inbox POSTs recently marked them alive.
+    pub heard: crate::delivery::hosts::RecentlyHeard,
     /// Local accounts' parsed signing keys.
     pub signing_keys: SigningKeys,
     pub decoy_hash: Arc<tokio::sync::OnceCell<String>>,

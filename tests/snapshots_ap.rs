@@ -135,7 +135,7 @@ async fn remote_post(app: &TestApp, author: &Account, n: u32, parent: Option<&St
     )
     .await
     .expect("insert remote post");
-    assert!(stored);
+    assert!(stored.is_some());
     db::statuses::find_by_uri(&app.state.db, &uri)
         .await
         .expect("query")

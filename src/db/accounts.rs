@@ -481,6 +481,26 @@ pub async fn find_by_key_id(db: impl Executor<'_>, key_id: &str) -> sqlx::Result
     .await
 }
 
+/// A remote account with the public key it published under a key id.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyOwner {
+    #[sqlx(flatten)]
+    pub account: Account,
+    pub public_key_pem: Option<String>,
+}
+
+/// The remote account that publishes `key_id`, with that key, in one query (every
+/// signed inbox POST asks this).
+pub async fn find_key_owner(db: impl Executor<'_>, key_id: &str) -> sqlx::Result<Option<KeyOwner>> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS}, a.public_key_pem FROM accounts a \
+         WHERE a.public_key_id = $1 AND a.domain IS NOT NULL LIMIT 1"
+    )))
+    .bind(key_id)
+    .fetch_optional(db)
+    .await
+}
+
 /// An account's aliases (`alsoKnownAs`).
 pub async fn also_known_as(db: impl Executor<'_>, id: AccountId) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT also_known_as FROM accounts WHERE id = $1")

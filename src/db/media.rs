@@ -37,25 +37,44 @@ pub async fn set_remote_attachments(
         .bind(status)
         .execute(&mut *db)
         .await?;
-    for (position, a) in items.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO media_attachments (status_id, account_id, kind, remote_url, media_type, description, blurhash, width, height, position) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(status)
-        .bind(account)
-        .bind(a.kind)
-        .bind(a.remote_url)
-        .bind(a.media_type)
-        .bind(a.description)
-        .bind(a.blurhash)
-        .bind(a.width)
-        .bind(a.height)
-        .bind(position as i16)
-        .execute(&mut *db)
-        .await?;
+    insert_remote_attachments(db, status, account, items).await
+}
+
+/// Adds `items` to a status that has no attachments yet, in order, in one statement.
+pub async fn insert_remote_attachments(
+    db: impl Executor<'_>,
+    status: StatusId,
+    account: AccountId,
+    items: &[NewAttachment<'_>],
+) -> sqlx::Result<()> {
+    if items.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let kinds: Vec<&str> = items.iter().map(|a| a.kind).collect();
+    let urls: Vec<&str> = items.iter().map(|a| a.remote_url).collect();
+    let types: Vec<Option<&str>> = items.iter().map(|a| a.media_type).collect();
+    let descriptions: Vec<&str> = items.iter().map(|a| a.description).collect();
+    let blurhashes: Vec<Option<&str>> = items.iter().map(|a| a.blurhash).collect();
+    let widths: Vec<Option<i32>> = items.iter().map(|a| a.width).collect();
+    let heights: Vec<Option<i32>> = items.iter().map(|a| a.height).collect();
+    sqlx::query(
+        "INSERT INTO media_attachments (status_id, account_id, kind, remote_url, media_type, description, blurhash, width, height, position) \
+         SELECT $1, $2, k, u, t, d, b, w, h, (n - 1)::smallint \
+         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[]) \
+           WITH ORDINALITY AS a(k, u, t, d, b, w, h, n)",
+    )
+    .bind(status)
+    .bind(account)
+    .bind(kinds)
+    .bind(urls)
+    .bind(types)
+    .bind(descriptions)
+    .bind(blurhashes)
+    .bind(widths)
+    .bind(heights)
+    .execute(db)
+    .await
+    .map(|_| ())
 }
 
 pub async fn attachments_of(

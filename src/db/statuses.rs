@@ -479,19 +479,22 @@ pub async fn find_by_uri(db: impl Executor<'_>, uri: &str) -> sqlx::Result<Optio
     .await
 }
 
-/// Inserts a remote status (or boost) under a backdated id; false when the id, the URI
-/// or (for a boost) the booster's one boost of that status was taken — the caller looks
-/// for the existing row or tries another id.
+/// Inserts a remote status (or boost) under a backdated id and returns it; `None` when
+/// the id, the URI or (for a boost) the booster's one boost of that status was taken, or
+/// the URI was deleted (tombstoned) — the caller looks for the existing row, gives up or
+/// tries another id.
 pub async fn insert_remote(
     db: impl Executor<'_>,
     s: &NewStatus<'_>,
     created_at: time::OffsetDateTime,
-) -> sqlx::Result<bool> {
-    let result = sqlx::query(
-        "INSERT INTO statuses (id, uri, url, account_id, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri, \
+) -> sqlx::Result<Option<Status>> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "INSERT INTO statuses AS s (id, uri, url, account_id, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri, \
          text, content, spoiler_text, sensitive, visibility, language, local, created_at, reblog_of_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, false, $14, $15) ON CONFLICT DO NOTHING",
-    )
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, false, $14, $15 \
+         WHERE NOT EXISTS (SELECT 1 FROM tombstones t WHERE t.uri = $2) \
+         ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
+    )))
     .bind(s.id)
     .bind(s.uri)
     .bind(s.url)
@@ -507,9 +510,8 @@ pub async fn insert_remote(
     .bind(s.language)
     .bind(created_at)
     .bind(s.reblog_of_id)
-    .execute(db)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .fetch_optional(db)
+    .await
 }
 
 /// Remembers a deleted URI (also for posts that never arrived), so a late Create is not

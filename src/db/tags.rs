@@ -9,17 +9,30 @@ pub struct Tag {
     pub name: String,
 }
 
-/// The tag with this name (case-insensitively), created on first use.
-pub async fn find_or_create(db: &mut sqlx::PgConnection, name: &str) -> sqlx::Result<Tag> {
-    if let Some(tag) = find(&mut *db, name).await? {
-        return Ok(tag);
+/// Attaches the tags named in `names` to a status in one statement, creating the tags
+/// that do not exist yet (first spelling wins); names differing only in case are one tag.
+/// Existing tags are only read, so popular tags are not rewritten on every post.
+pub async fn attach_names(
+    db: impl Executor<'_>,
+    status: StatusId,
+    names: &[&str],
+) -> sqlx::Result<()> {
+    if names.is_empty() {
+        return Ok(());
     }
-    sqlx::query_as(
-        "INSERT INTO tags (name) VALUES ($1) ON CONFLICT (lower(name)) DO UPDATE SET updated_at = now() RETURNING id, name",
+    sqlx::query(
+        "WITH names AS (SELECT DISTINCT ON (lower(n)) n FROM unnest($2::text[]) WITH ORDINALITY AS u(n, i) ORDER BY lower(n), i), \
+         existing AS (SELECT t.id, lower(t.name) AS key FROM tags t WHERE lower(t.name) IN (SELECT lower(n) FROM names)), \
+         created AS (INSERT INTO tags (name) SELECT n FROM names WHERE lower(n) NOT IN (SELECT key FROM existing) \
+           ON CONFLICT (lower(name)) DO UPDATE SET updated_at = now() RETURNING id) \
+         INSERT INTO statuses_tags (status_id, tag_id) \
+         SELECT $1, id FROM existing UNION SELECT $1, id FROM created ON CONFLICT DO NOTHING",
     )
-    .bind(name)
-    .fetch_one(db)
+    .bind(status)
+    .bind(names)
+    .execute(db)
     .await
+    .map(|_| ())
 }
 
 pub async fn find(db: impl Executor<'_>, name: &str) -> sqlx::Result<Option<Tag>> {
@@ -27,17 +40,6 @@ pub async fn find(db: impl Executor<'_>, name: &str) -> sqlx::Result<Option<Tag>
         .bind(name)
         .fetch_optional(db)
         .await
-}
-
-pub async fn attach(db: impl Executor<'_>, status: StatusId, tag: TagId) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO statuses_tags (status_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind(status)
-    .bind(tag)
-    .execute(db)
-    .await
-    .map(|_| ())
 }
 
 /// (status, tag) pairs for a set of statuses.

@@ -148,6 +148,47 @@ pub async fn record_failure(
 
 /// Any successful contact (or, later, an inbound request from the host) clears its
 /// failures, closes its circuit and lifts the unavailable mark.
+/// Hosts that contacted us lately, within this process: a busy sender's every inbox POST
+/// need not touch its health row, once a minute says it is alive.
+#[derive(Clone, Default)]
+pub struct RecentlyHeard {
+    seen: Arc<Mutex<HashMap<String, std::time::Instant>>>,
+}
+
+impl RecentlyHeard {
+    pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+    const MAX_HOSTS: usize = 10_000;
+
+    /// Whether `host` was not heard from within the window; it counts as heard now.
+    pub fn first_in_window(&self, host: &str) -> bool {
+        let now = std::time::Instant::now();
+        let Ok(mut seen) = self.seen.lock() else {
+            return true;
+        };
+        if let Some(at) = seen.get(host)
+            && now.duration_since(*at) < Self::WINDOW
+        {
+            return false;
+        }
+        if seen.len() >= Self::MAX_HOSTS {
+            seen.retain(|_, at| now.duration_since(*at) < Self::WINDOW);
+            if seen.len() >= Self::MAX_HOSTS {
+                seen.clear();
+            }
+        }
+        seen.insert(host.to_string(), now);
+        true
+    }
+}
+
+/// A host sent us a verified activity: it is alive, so its deliveries may resume (at
+/// most once a minute per host and process).
+pub async fn record_heard_from(pool: &sqlx::PgPool, recent: &RecentlyHeard, host: &str) {
+    if recent.first_in_window(host) {
+        record_success(pool, host).await;
+    }
+}
+
 pub async fn record_success(pool: &sqlx::PgPool, host: &str) {
     match db::hosts::record_success(pool, host).await {
         Ok(true) => tracing::debug!(host, "host healthy again"),
@@ -159,6 +200,22 @@ pub async fn record_success(pool: &sqlx::PgPool, host: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_host_counts_as_heard_once_per_window() {
+        let recent = RecentlyHeard::default();
+        assert!(recent.first_in_window("a.test"));
+        assert!(!recent.first_in_window("a.test"));
+        assert!(recent.first_in_window("b.test"));
+        recent.seen.lock().unwrap().insert(
+            "a.test".into(),
+            std::time::Instant::now() - RecentlyHeard::WINDOW,
+        );
+        assert!(
+            recent.first_in_window("a.test"),
+            "after the window it counts again"
+        );
+    }
 
     #[tokio::test]
     async fn unknown_hosts_get_one_slot_until_they_answer() {

@@ -92,12 +92,17 @@ pub async fn announced(state: &AppState, actor: &Account, a: &Announce<'_>) -> A
             language: None,
             local: false,
         };
-        if db::statuses::insert_remote(&mut *tx, &status, created_at).await? {
+        if db::statuses::insert_remote(&mut *tx, &status, created_at)
+            .await?
+            .is_some()
+        {
             stored = true;
             break;
         }
-        // Taken by a concurrent delivery of the same boost, or only the id collided.
+        // Taken by a concurrent delivery of the same boost, undone before it arrived, or
+        // only the id collided.
         if db::statuses::find_by_uri(&mut *tx, a.uri).await?.is_some()
+            || db::statuses::is_tombstoned(&mut *tx, a.uri).await?
             || db::statuses::find_reblog(&mut *tx, actor.id, original.id)
                 .await?
                 .is_some()

@@ -80,7 +80,7 @@ pub async fn edited(state: &AppState, actor: &Account, note: &RemoteNote) -> App
     db::statuses::delete_mentions_except(&mut *tx, status.id, &mentioned).await?;
     db::tags::detach_all(&mut *tx, status.id).await?;
     remote_statuses::attach_tags(&mut tx, status.id, note).await?;
-    crate::service::remote_extras::record(&mut tx, status.id, actor, note).await?;
+    crate::service::remote_extras::record(&mut tx, status.id, actor, note, false).await?;
     tx.commit().await?;
     Ok(true)
 }

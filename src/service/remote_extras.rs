@@ -119,13 +119,15 @@ pub async fn refresh_poll(
     Ok(())
 }
 
-/// Records the attachments, custom emoji and poll of a remote post (replacing what an
-/// earlier version recorded), inside the caller's transaction.
+/// Records the attachments, custom emoji and poll of a remote post inside the caller's
+/// transaction: for a `fresh` post simply added, else replacing what an earlier version
+/// recorded.
 pub async fn record(
     tx: &mut PgConnection,
     status: StatusId,
     author: &Account,
     note: &RemoteNote,
+    fresh: bool,
 ) -> AppResult<()> {
     let items: Vec<&Value> = note
         .attachment
@@ -163,7 +165,11 @@ pub async fn record(
             height: dimension(item, "height"),
         });
     }
-    db::media::set_remote_attachments(&mut *tx, status, author.id, &attachments).await?;
+    if fresh {
+        db::media::insert_remote_attachments(&mut *tx, status, author.id, &attachments).await?;
+    } else {
+        db::media::set_remote_attachments(&mut *tx, status, author.id, &attachments).await?;
+    }
 
     if let Some(domain) = author.domain.as_deref() {
         let emojis = note

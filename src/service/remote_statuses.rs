@@ -51,7 +51,7 @@ fn fetch_at_depth(
         let (doc, from) = fetch::fetch_object(state, &uri).await?;
         let note: RemoteNote =
             serde_json::from_value(doc).map_err(|_| refuse("That is not a post"))?;
-        store(state, &note, &from, depth).await
+        store(state, &note, &from, depth, None).await
     })
 }
 
@@ -72,13 +72,8 @@ pub async fn store_from_activity(
     if authority(&from) != actor.domain.clone() {
         return Err(AppError::invalid("The post is not on the actor's host"));
     }
-    if let Some(existing) = db::statuses::find_by_uri(&state.db, &note.id).await? {
-        return Ok(existing);
-    }
-    if db::statuses::is_tombstoned(&state.db, &note.id).await? {
-        return Err(AppError::not_found());
-    }
-    store(state, &note, &from, 0).await
+    // A post delivered again, or deleted before it arrived, is caught by the insert.
+    store(state, &note, &from, 0, Some(actor)).await
 }
 
 /// Deletes a remote post on its author's word: only the author may delete it (S11).
@@ -119,7 +114,15 @@ fn is_post_type(note: &RemoteNote) -> bool {
         .any(|t| matches!(t.as_str(), "Note" | "Question" | "Article" | "Page"))
 }
 
-async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) -> AppResult<Status> {
+/// Stores a post fetched from (or delivered by) `from`; `sender` is the account that
+/// delivered it, if any, which spares looking its author up again.
+async fn store(
+    state: &AppState,
+    note: &RemoteNote,
+    from: &Url,
+    depth: usize,
+    sender: Option<&crate::db::accounts::Account>,
+) -> AppResult<Status> {
     if !is_post_type(note) {
         return Err(refuse("That is not a post"));
     }
@@ -131,7 +134,11 @@ async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) ->
     if author_host.as_deref() != Some(origin.as_str()) {
         return Err(refuse("The post's author is on another host"));
     }
-    let author = match db::accounts::find_by_uri(&state.db, author_uri).await? {
+    let known = match sender {
+        Some(a) if a.uri == author_uri => Some(a.clone()),
+        _ => db::accounts::find_by_uri(&state.db, author_uri).await?,
+    };
+    let author = match known {
         Some(a) if !a.is_local() => a,
         Some(_) => return Err(refuse("A remote post cannot be by a local account")),
         None => remote_accounts::fetch_and_store(state, author_uri).await?,
@@ -172,11 +179,12 @@ async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) ->
         .and_then(|p| OffsetDateTime::parse(p, &Rfc3339).ok())
         .filter(|t| *t <= OffsetDateTime::now_utc() + time::Duration::minutes(5))
         .unwrap_or_else(OffsetDateTime::now_utc);
-    let mut tx = state.db.begin().await?;
-    let mut id = None;
+    // Relaxed durability: a lost commit means a refetch or a redelivery stores it again.
+    let mut tx = db::begin_relaxed(&state.db).await?;
+    let mut stored = None;
     for _ in 0..10 {
         let candidate = crate::id::StatusId(crate::id::id_at(created_at));
-        let inserted = db::statuses::insert_remote(
+        stored = db::statuses::insert_remote(
             &mut *tx,
             &NewStatus {
                 id: candidate,
@@ -198,18 +206,22 @@ async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) ->
             created_at,
         )
         .await?;
-        if inserted {
-            id = Some(candidate);
+        if stored.is_some() {
             break;
         }
+        // Stored meanwhile by a concurrent delivery, deleted, or only the id collided.
         if let Some(existing) = db::statuses::find_by_uri(&mut *tx, &note.id).await? {
             return Ok(existing);
         }
+        if db::statuses::is_tombstoned(&mut *tx, &note.id).await? {
+            return Err(AppError::not_found());
+        }
     }
-    let id = id.ok_or_else(|| AppError::internal("no free id for a remote status"))?;
+    let status = stored.ok_or_else(|| AppError::internal("no free id for a remote status"))?;
+    let id = status.id;
     record_mentions(&mut tx, id, author.id, note, vis).await?;
     attach_tags(&mut tx, id, note).await?;
-    crate::service::remote_extras::record(&mut tx, id, &author, note).await?;
+    crate::service::remote_extras::record(&mut tx, id, &author, note, true).await?;
     if let Some(p) = &parent {
         // Only replies everyone may see count, or the count reveals private ones (S29).
         if vis.is_boostable() {
@@ -217,9 +229,7 @@ async fn store(state: &AppState, note: &RemoteNote, from: &Url, depth: usize) ->
         }
     }
     tx.commit().await?;
-    db::statuses::find(&state.db, id)
-        .await?
-        .ok_or_else(AppError::not_found)
+    Ok(status)
 }
 
 /// What we show of a remote post: sanitised HTML (an Article's or Page's title in bold
@@ -313,17 +323,20 @@ pub async fn attach_tags(
     status: crate::id::StatusId,
     note: &RemoteNote,
 ) -> AppResult<()> {
-    for name in note.hashtags().into_iter().take(TAGS_MAX) {
-        let clean: String = name
-            .chars()
-            .filter(|c| c.is_alphanumeric() || *c == '_')
-            .take(100)
-            .collect();
-        if !clean.is_empty() {
-            let tag = db::tags::find_or_create(&mut *tx, &clean).await?;
-            db::tags::attach(&mut *tx, status, tag.id).await?;
-        }
-    }
+    let clean: Vec<String> = note
+        .hashtags()
+        .into_iter()
+        .take(TAGS_MAX)
+        .map(|name| {
+            name.chars()
+                .filter(|c| c.is_alphanumeric() || *c == '_')
+                .take(100)
+                .collect::<String>()
+        })
+        .filter(|c| !c.is_empty())
+        .collect();
+    let names: Vec<&str> = clean.iter().map(String::as_str).collect();
+    db::tags::attach_names(&mut *tx, status, &names).await?;
     Ok(())
 }
 

@@ -105,16 +105,8 @@ async fn attach_tags(
     id: StatusId,
     extracted: &text::Extracted,
 ) -> AppResult<()> {
-    let mut seen_tags: Vec<String> = Vec::new();
-    for tag in &extracted.tags {
-        let lower = tag.name.to_lowercase();
-        if seen_tags.contains(&lower) {
-            continue;
-        }
-        seen_tags.push(lower);
-        let t = db::tags::find_or_create(&mut *tx, &tag.name).await?;
-        db::tags::attach(&mut *tx, id, t.id).await?;
-    }
+    let names: Vec<&str> = extracted.tags.iter().map(|t| t.name.as_str()).collect();
+    db::tags::attach_names(&mut *tx, id, &names).await?;
     Ok(())
 }
 

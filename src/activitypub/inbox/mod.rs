@@ -85,7 +85,7 @@ async fn accept(
         return Err(unauthorized("The signer is not the activity's actor"));
     }
     if let Some(host) = signer.domain.as_deref() {
-        crate::delivery::hosts::record_success(&state.db, host).await;
+        crate::delivery::hosts::record_heard_from(&state.db, &state.heard, host).await;
     }
     let mut conn = state.db.acquire().await?;
     enqueue(
@@ -162,20 +162,18 @@ async fn verified_signer(
     now: std::time::SystemTime,
 ) -> AppResult<Account> {
     let key_id = signature.key_id();
-    let mut account = match db::accounts::find_by_key_id(&state.db, key_id).await? {
-        Some(a) => a,
+    let mut owner = match db::accounts::find_key_owner(&state.db, key_id).await? {
+        Some(o) => o,
         None => fetch_key_owner(state, key_id).await?,
     };
     for attempt in 0..2 {
-        let pem = db::accounts::public_key_pem(&state.db, account.id)
-            .await?
-            .unwrap_or_default();
+        let pem = owner.public_key_pem.as_deref().unwrap_or_default();
         let key =
-            VerifyingKey::from_pem(&pem).map_err(|e| unauthorized(&format!("Signature: {e}")))?;
+            VerifyingKey::from_pem(pem).map_err(|e| unauthorized(&format!("Signature: {e}")))?;
         match signature.verify(parts, body, &key, now) {
-            Ok(()) => return Ok(account),
+            Ok(()) => return Ok(owner.account),
             Err(e) if attempt == 0 && e.may_pass_with_fresh_key() => {
-                account = fetch_key_owner(state, key_id).await?;
+                owner = fetch_key_owner(state, key_id).await?;
             }
             Err(e) => return Err(unauthorized(&format!("Signature: {e}"))),
         }
@@ -185,7 +183,7 @@ async fn verified_signer(
 
 /// Fetches the actor that owns `key_id` (the key id without its fragment is the actor
 /// for Mastodon and most others) and checks it really publishes that key (S07).
-async fn fetch_key_owner(state: &AppState, key_id: &str) -> AppResult<Account> {
+async fn fetch_key_owner(state: &AppState, key_id: &str) -> AppResult<db::accounts::KeyOwner> {
     let actor_uri = key_id.split('#').next().unwrap_or(key_id);
     let account = remote_accounts::fetch_and_store(state, actor_uri)
         .await
@@ -195,13 +193,10 @@ async fn fetch_key_owner(state: &AppState, key_id: &str) -> AppResult<Account> {
                 e.message()
             ))
         })?;
-    let publishes = db::accounts::find_by_key_id(&state.db, key_id)
-        .await?
-        .is_some_and(|a| a.id == account.id);
-    if !publishes {
-        return Err(unauthorized(
+    match db::accounts::find_key_owner(&state.db, key_id).await? {
+        Some(owner) if owner.account.id == account.id => Ok(owner),
+        _ => Err(unauthorized(
             "The signing key does not belong to that actor",
-        ));
+        )),
     }
-    Ok(account)
 }
