@@ -57,6 +57,9 @@ pub struct AppError {
     pub kind: ErrorKind,
     message: String,
     pub fields: FieldErrors,
+    /// An RFC 6749 error code (`invalid_grant`, …): the body becomes
+    /// `{"error": code, "error_description": message}`, as OAuth clients expect.
+    pub oauth_code: Option<&'static str>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -68,8 +71,16 @@ impl AppError {
             kind,
             message: message.into(),
             fields: Vec::new(),
+            oauth_code: None,
             source: None,
         }
+    }
+
+    /// An OAuth error (RFC 6749 §5.2) with its code and a readable description.
+    pub fn oauth(kind: ErrorKind, code: &'static str, description: impl Into<String>) -> Self {
+        let mut e = Self::new(kind, description);
+        e.oauth_code = Some(code);
+        e
     }
 
     pub fn of(kind: ErrorKind) -> Self {
@@ -104,6 +115,7 @@ impl AppError {
             kind: ErrorKind::Validation,
             message: format!("Validation failed: {summary}"),
             fields,
+            oauth_code: None,
             source: None,
         }
     }
@@ -174,18 +186,24 @@ impl From<askama::Error> for AppError {
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_description: Option<&'a str>,
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        (
-            self.kind.status(),
-            Json(ErrorBody {
+        let body = match self.oauth_code {
+            Some(code) => ErrorBody {
+                error: code,
+                error_description: Some(&self.message),
+            },
+            None => ErrorBody {
                 error: &self.message,
-            }),
-        )
-            .into_response()
+                error_description: None,
+            },
+        };
+        (self.kind.status(), Json(body)).into_response()
     }
 }
 

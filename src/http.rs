@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
             post(crate::activitypub::inbox::receive),
         )
         .route("/actor/inbox", post(crate::activitypub::inbox::receive))
+        .merge(crate::mastodon::routes::routes())
         .merge(crate::web::routes(state.clone()))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -80,7 +80,10 @@ id_type!(
     NotificationId,
     FollowId,
     FavouriteId,
-    ReportId
+    ReportId,
+    ApplicationId,
+    TokenId,
+    CodeId
 );
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod markers;
 pub mod media;
 pub mod notifications;
+pub mod oauth;
 pub mod pins;
 pub mod replies;
 pub mod reports;

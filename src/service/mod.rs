@@ -12,6 +12,7 @@ pub mod follows;
 pub mod instance;
 pub mod likes;
 pub mod notifications;
+pub mod oauth;
 pub mod pins;
 pub mod profile;
 pub mod registration;

@@ -27,6 +27,16 @@ const FILES: &[Asset] = &[
         body: include_bytes!("../../static/starling.js"),
     },
     Asset {
+        name: "avatar.png",
+        content_type: "image/png",
+        body: include_bytes!("../../static/avatar.png"),
+    },
+    Asset {
+        name: "header.png",
+        content_type: "image/png",
+        body: include_bytes!("../../static/header.png"),
+    },
+    Asset {
         name: "icons.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../../static/icons.svg"),

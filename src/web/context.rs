@@ -204,11 +204,21 @@ fn append_cookie(headers: &mut HeaderMap, c: &Cookie<'_>) {
     }
 }
 
+/// The policy of pages whose form sends the browser on to another site: the OAuth
+/// consent page redirects to an app's own URI (`icecubesapp://…`), which `form-action
+/// 'self'` would block, so it goes without that one directive.
+pub const CSP_FORM_LEAVES_SITE: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
+    media-src 'self' https:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+    frame-ancestors 'none'";
+
+/// Security headers of every page; a page that set its own policy keeps it.
 pub fn add_security_headers(headers: &mut HeaderMap) {
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -35,6 +35,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/auth/sign_in", get(auth::sign_in_page).post(auth::sign_in))
         .route("/auth/sign_out", post(auth::sign_out))
         .route(
+            "/oauth/authorize",
+            get(crate::oauth::authorize::authorize_page).post(crate::oauth::authorize::authorize),
+        )
+        .route(
             "/auth/confirmation",
             get(auth::confirm).post(auth::confirmation_resend),
         )

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod api;
 pub mod queries;
 pub mod remote;
 pub mod smtp;

@@ -1,0 +1,104 @@
+//! Who is calling the API: the bearer token (header, or `access_token` in the query as
+//! Doorkeeper allows) and what it may do. Scope checks sit at the top of each handler.
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+
+use crate::db::accounts::Account;
+use crate::db::users::User;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::service::oauth::{self, Bearer};
+use crate::state::AppState;
+
+pub const OUTSIDE_SCOPES: &str = "This action is outside the authorized scopes";
+pub const NEEDS_USER: &str = "This method requires an authenticated user";
+
+fn presented_token(parts: &Parts) -> Option<String> {
+    if let Some(v) = parts.headers.get(header::AUTHORIZATION) {
+        let v = v.to_str().ok()?;
+        let (scheme, token) = v.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string());
+    }
+    url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// A request that must carry a valid token (401 otherwise).
+pub struct Auth(pub Bearer);
+
+/// A request that may carry a token (public timelines, instance, lookups); a token that
+/// is present but invalid is still 401, as in Mastodon.
+pub struct MaybeAuth(pub Option<Bearer>);
+
+async fn bearer(parts: &Parts, state: &AppState) -> AppResult<Option<Bearer>> {
+    match presented_token(parts) {
+        None => Ok(None),
+        Some(t) => match oauth::authenticate_bearer(state, &t).await? {
+            Some(b) => Ok(Some(b)),
+            None => Err(AppError::of(ErrorKind::Unauthorized)),
+        },
+    }
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        bearer(parts, state)
+            .await?
+            .map(Auth)
+            .ok_or_else(|| AppError::of(ErrorKind::Unauthorized))
+    }
+}
+
+impl FromRequestParts<AppState> for MaybeAuth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        Ok(MaybeAuth(bearer(parts, state).await?))
+    }
+}
+
+fn check_scope(b: &Bearer, scope: &str) -> AppResult<()> {
+    if b.scopes.allows(scope) {
+        Ok(())
+    } else {
+        Err(AppError::new(ErrorKind::Forbidden, OUTSIDE_SCOPES))
+    }
+}
+
+impl Auth {
+    /// The token holds `scope` (or a parent of it); 403 otherwise.
+    pub fn scope(&self, scope: &str) -> AppResult<&Bearer> {
+        check_scope(&self.0, scope)?;
+        Ok(&self.0)
+    }
+
+    /// The user the token acts for, once it holds `scope`; an app's own token gets 422
+    /// as in Mastodon.
+    pub fn user(&self, scope: &str) -> AppResult<(&User, &Account)> {
+        check_scope(&self.0, scope)?;
+        match &self.0.user {
+            Some((u, a)) => Ok((u, a)),
+            None => Err(AppError::invalid(NEEDS_USER)),
+        }
+    }
+}
+
+impl MaybeAuth {
+    /// The viewing account if a user token with `scope` came; anonymous otherwise. A user
+    /// token lacking the scope is 403, so apps learn of the mistake.
+    pub fn viewer(&self, scope: &str) -> AppResult<Option<&Account>> {
+        match &self.0 {
+            None => Ok(None),
+            Some(b) => {
+                check_scope(b, scope)?;
+                Ok(b.user.as_ref().map(|(_, a)| a))
+            }
+        }
+    }
+}

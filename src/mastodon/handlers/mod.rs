@@ -1,0 +1,4 @@
+//! Thin handlers, one file per path prefix.
+
+pub mod accounts;
+pub mod apps;

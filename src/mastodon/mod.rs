@@ -1,0 +1,9 @@
+//! The Mastodon client REST API: parameters, auth, entities, presenters and handlers.
+//! Handlers are thin and call `service/*`, as the web UI does.
+
+pub mod auth;
+pub mod entities;
+pub mod handlers;
+pub mod params;
+pub mod present;
+pub mod routes;
