@@ -1,6 +1,9 @@
 //! OAuth 2 as Mastodon apps use it: registration, the consent page, code for token (with
 //! and without PKCE), app tokens, revocation, scopes — and S43's attacks on all of it.
 
+#[allow(dead_code)]
+#[path = "support/snapshot.rs"]
+mod snapshot;
 mod support;
 
 use reqwest::StatusCode;
@@ -100,6 +103,18 @@ async fn an_app_registers_logs_in_and_reads_its_account() {
     assert_eq!(own.status, StatusCode::OK);
     assert_eq!(own.json["name"], "Test App");
     assert!(own.json.get("client_secret").is_none());
+
+    let mut r = snapshot::Redactor::new();
+    r.server(&app.base, "https://starling.example")
+        .replace(client.client_id.clone(), "[client_id]")
+        .replace(client.client_secret.clone(), "[client_secret]")
+        .replace(access, "[access_token]");
+    let mut token_json = token.json.clone();
+    token_json["created_at"] = json!("[unix time]");
+    snapshot::assert_json_snapshot("api/credential_application.json", &r, &client.json);
+    snapshot::assert_json_snapshot("api/application.json", &r, &own.json);
+    snapshot::assert_json_snapshot("api/token.json", &r, &token_json);
+    snapshot::assert_json_snapshot("api/credential_account.json", &r, &me.json);
 }
 
 #[tokio::test]

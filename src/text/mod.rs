@@ -10,6 +10,7 @@
 mod count;
 mod emoji;
 mod extract;
+pub mod languages;
 mod render;
 mod sanitize;
 

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod application;
+pub mod instance;
 
 use serde::Serializer;
 use time::OffsetDateTime;
