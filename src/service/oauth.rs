@@ -569,6 +569,27 @@ pub async fn authenticate_bearer(state: &AppState, presented: &str) -> AppResult
     }))
 }
 
+/// The apps `user` has authorised and not revoked, most recently authorised first.
+pub async fn authorized_apps(
+    state: &AppState,
+    user: &User,
+) -> AppResult<Vec<crate::db::oauth::AuthorizedApp>> {
+    Ok(db::oauth::authorized_apps(&state.db, user.id).await?)
+}
+
+/// Takes back every token `user` gave an app: it gets 401 from its next request on.
+/// Not found when `user` had no live token for it (existence is not leaked).
+pub async fn revoke_app(
+    state: &AppState,
+    user: &User,
+    application_id: crate::id::ApplicationId,
+) -> AppResult<()> {
+    match db::oauth::revoke_app_for_user(&state.db, user.id, application_id).await? {
+        0 => Err(AppError::not_found()),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -86,6 +86,14 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/settings/password",
             get(settings::password_page).post(settings::update_password),
         )
+        .route(
+            "/oauth/authorized_applications",
+            get(settings::authorized_apps_page),
+        )
+        .route(
+            "/oauth/authorized_applications/{id}/revoke",
+            post(settings::revoke_app),
+        )
         .route("/{handle}", get(profile_root))
         .route("/{handle}/{rest}", get(profile_sub))
         .fallback(not_found)

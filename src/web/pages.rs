@@ -330,6 +330,30 @@ pub struct PasswordSettingsPage {
     pub password_min: usize,
 }
 
+/// One app on the authorised-apps page.
+#[derive(Debug, Clone)]
+pub struct AuthorizedAppView {
+    pub id: String,
+    pub name: String,
+    pub website: Option<String>,
+    /// The website's host, as the link's text.
+    pub website_label: String,
+    /// What the granted scopes allow, in words.
+    pub scope_lines: Vec<&'static str>,
+    pub authorized_iso: String,
+    pub authorized_full: String,
+    /// (ISO time, readable time); `None` when the app never used its token.
+    pub last_used: Option<(String, String)>,
+}
+
+/// `/oauth/authorized_applications`: the apps a person let use their account.
+#[derive(Template)]
+#[template(path = "settings/authorized_apps.html")]
+pub struct AuthorizedAppsPage {
+    pub layout: Layout,
+    pub apps: Vec<AuthorizedAppView>,
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {

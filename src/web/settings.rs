@@ -1,18 +1,29 @@
-//! Preferences: editing the profile and changing the password.
+//! Preferences: editing the profile, changing the password, and the apps a person has
+//! authorised (`/oauth/authorized_applications`, as Mastodon has it).
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::db::accounts::Account;
-use crate::error::{ErrorKind, PageResult};
+use crate::db::oauth::AuthorizedApp;
+use crate::error::{AppError, ErrorKind, PageResult};
+use crate::id::ApplicationId;
+use crate::oauth::authorize::scope_lines;
+use crate::oauth::scopes::Scopes;
 use crate::service::profile::{self, ProfileForm};
-use crate::service::{registration, sessions};
+use crate::service::{oauth, registration, sessions};
 use crate::state::AppState;
-use crate::web::context::{SignedIn, layout};
+use crate::web::context::{SignedIn, layout, see_other};
 use crate::web::forms::{WebForm, checked};
-use crate::web::pages::{FieldInput, FormErrors, PasswordSettingsPage, ProfileSettingsPage};
+use crate::web::pages::{
+    AuthorizedAppView, AuthorizedAppsPage, FieldInput, FormErrors, PasswordSettingsPage,
+    ProfileSettingsPage,
+};
+use crate::web::views;
+
+const AUTHORIZED_APPS: &str = "/oauth/authorized_applications";
 
 fn field_inputs(pairs: &[(String, String)]) -> Vec<FieldInput> {
     let mut out: Vec<FieldInput> = pairs
@@ -174,4 +185,65 @@ pub async fn update_password(
         password_min: registration::PASSWORD_MIN,
     };
     Ok((status, Html(page.render()?)).into_response())
+}
+
+fn authorized_app_view(a: &AuthorizedApp) -> AuthorizedAppView {
+    let scopes = Scopes::parse(&a.scopes).unwrap_or_else(|_| Scopes::default_for_app());
+    let website_label = a
+        .website
+        .as_deref()
+        .map(|w| {
+            url::Url::parse(w)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_else(|| w.to_string())
+        })
+        .unwrap_or_default();
+    AuthorizedAppView {
+        id: a.application_id.to_string(),
+        name: a.name.clone(),
+        website: a.website.clone(),
+        website_label,
+        scope_lines: scope_lines(&scopes),
+        authorized_iso: views::iso(a.authorized_at),
+        authorized_full: views::full_time(a.authorized_at),
+        last_used: a.last_used_at.map(|t| (views::iso(t), views::full_time(t))),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AuthorizedAppsQuery {
+    /// Set by the redirect after a revoke, to say that it worked.
+    revoked: Option<String>,
+}
+
+pub async fn authorized_apps_page(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(q): Query<AuthorizedAppsQuery>,
+) -> PageResult<Response> {
+    let apps = oauth::authorized_apps(&state, &signed.viewer().user).await?;
+    let mut layout = layout(&state, &signed.session, "Authorised apps", "settings").await?;
+    if checked(&q.revoked) {
+        layout.notice = Some("Access revoked. The app has been logged out.".into());
+    }
+    let page = AuthorizedAppsPage {
+        layout,
+        apps: apps.iter().map(authorized_app_view).collect(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RevokeInput {}
+
+pub async fn revoke_app(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    WebForm(_): WebForm<RevokeInput>,
+) -> PageResult<Response> {
+    let id: ApplicationId = id.parse().map_err(|_| AppError::not_found())?;
+    oauth::revoke_app(&state, &signed.viewer().user, id).await?;
+    Ok(see_other(&format!("{AUTHORIZED_APPS}?revoked=1")))
 }
