@@ -63,7 +63,11 @@ async fn the_limit_is_500_characters_counted_as_mastodon_counts() {
     let too_long = "a".repeat(501);
     let res = alice.post_status(&too_long, "public").await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().contains("too long"), "{}", res.text());
+    assert!(
+        res.text().contains("character limit of 500 exceeded"),
+        "{}",
+        res.text()
+    );
     assert!(res.body.contains(&too_long), "the text is kept for editing");
     assert_eq!(status_count(&app).await, before);
     // Exactly 500: accepted.
@@ -407,7 +411,7 @@ async fn authors_edit_their_posts_and_the_history_is_kept() {
         .post(&format!("/statuses/{id}/edit"), &[("status", &long)])
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().contains("Text is too long"));
+    assert!(res.text().contains("Text character limit of 500 exceeded"));
 
     let res = alice
         .post(

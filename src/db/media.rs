@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Attachment {
+    pub id: i64,
     pub status_id: StatusId,
     pub kind: String,
     pub remote_url: Option<String>,
@@ -83,7 +84,7 @@ pub async fn attachments_of(
 ) -> sqlx::Result<Vec<Attachment>> {
     let ids: Vec<i64> = statuses.iter().map(|s| s.0).collect();
     sqlx::query_as(
-        "SELECT status_id, kind, remote_url, description, blurhash, width, height \
+        "SELECT id, status_id, kind, remote_url, description, blurhash, width, height \
          FROM media_attachments WHERE status_id = ANY($1) ORDER BY status_id, position",
     )
     .bind(ids)

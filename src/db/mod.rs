@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audiences;
 pub mod blocks;
+pub mod bookmarks;
 pub mod favourites;
 pub mod follows;
 pub mod hosts;

@@ -83,3 +83,19 @@ pub async fn of_account(
     .fetch_all(db)
     .await
 }
+
+/// Which of `ids` `account` has pinned.
+pub async fn pinned_among(
+    db: impl Executor<'_>,
+    account: AccountId,
+    ids: &[crate::id::StatusId],
+) -> sqlx::Result<Vec<crate::id::StatusId>> {
+    let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    sqlx::query_scalar(
+        "SELECT status_id FROM status_pins WHERE account_id = $1 AND status_id = ANY($2)",
+    )
+    .bind(account)
+    .bind(raw)
+    .fetch_all(db)
+    .await
+}

@@ -219,6 +219,73 @@ pub async fn tag_ids(
     page_ids(db, &filter, viewer, page).await
 }
 
+/// Which public posts a public or hashtag timeline shows (Mastodon's `local`, `remote`,
+/// `only_media`, and for hashtags `any[]`, `all[]`, `none[]`).
+#[derive(Debug, Clone, Default)]
+pub struct PublicFilter {
+    pub local_only: bool,
+    pub remote_only: bool,
+    pub only_media: bool,
+    /// At least one of these tags (empty: no condition).
+    pub any_tags: Vec<TagId>,
+    /// Every one of these tags.
+    pub all_tags: Vec<TagId>,
+    /// None of these tags.
+    pub no_tags: Vec<TagId>,
+}
+
+impl PublicFilter {
+    /// The SQL condition; only numbers and fixed text go in, so it is safe to inline.
+    fn sql(&self) -> String {
+        let mut parts = vec!["s.visibility = 'public' AND s.reblog_of_id IS NULL".to_string()];
+        if self.local_only {
+            parts.push("s.local".into());
+        }
+        if self.remote_only {
+            parts.push("NOT s.local".into());
+        }
+        if self.only_media {
+            parts
+                .push("EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)".into());
+        }
+        let list = |ids: &[TagId]| {
+            ids.iter()
+                .map(|t| t.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        if !self.any_tags.is_empty() {
+            parts.push(format!(
+                "EXISTS (SELECT 1 FROM statuses_tags st WHERE st.status_id = s.id AND st.tag_id IN ({}))",
+                list(&self.any_tags)
+            ));
+        }
+        for t in &self.all_tags {
+            parts.push(format!(
+                "EXISTS (SELECT 1 FROM statuses_tags st WHERE st.status_id = s.id AND st.tag_id = {})",
+                t.0
+            ));
+        }
+        if !self.no_tags.is_empty() {
+            parts.push(format!(
+                "NOT EXISTS (SELECT 1 FROM statuses_tags st WHERE st.status_id = s.id AND st.tag_id IN ({}))",
+                list(&self.no_tags)
+            ));
+        }
+        parts.join(" AND ")
+    }
+}
+
+/// Public posts as `filter` selects them.
+pub async fn public_filtered_ids(
+    db: impl Executor<'_>,
+    filter: &PublicFilter,
+    viewer: Option<AccountId>,
+    page: Page,
+) -> sqlx::Result<Vec<StatusId>> {
+    page_ids(db, &filter.sql(), viewer, page).await
+}
+
 /// The statuses a status replies to, oldest first, that the viewer may see.
 pub async fn ancestor_ids(
     db: impl Executor<'_>,
@@ -646,4 +713,39 @@ pub async fn any_by_account(db: impl Executor<'_>, account: AccountId) -> sqlx::
         .bind(account)
         .fetch_one(db)
         .await
+}
+
+/// The status an earlier request with this `Idempotency-Key` created (within the hour).
+pub async fn find_by_idempotency_key(
+    db: impl Executor<'_>,
+    account: AccountId,
+    key: &str,
+) -> sqlx::Result<Option<StatusId>> {
+    sqlx::query_scalar(
+        "SELECT status_id FROM idempotency_keys WHERE account_id = $1 AND key = $2 \
+         AND created_at > now() - interval '1 hour'",
+    )
+    .bind(account)
+    .bind(key)
+    .fetch_optional(db)
+    .await
+}
+
+/// Remembers which status a key created; an older entry for the key is replaced.
+pub async fn remember_idempotency_key(
+    db: impl Executor<'_>,
+    account: AccountId,
+    key: &str,
+    status: StatusId,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO idempotency_keys (account_id, key, status_id) VALUES ($1, $2, $3) \
+         ON CONFLICT (account_id, key) DO UPDATE SET status_id = excluded.status_id, created_at = now()",
+    )
+    .bind(account)
+    .bind(key)
+    .bind(status)
+    .execute(db)
+    .await
+    .map(|_| ())
 }

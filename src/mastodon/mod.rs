@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod entities;
 pub mod handlers;
+pub mod pagination;
 pub mod params;
 pub mod present;
 pub mod routes;

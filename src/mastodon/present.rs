@@ -172,3 +172,177 @@ pub fn credential_application(app: &AppRow) -> CredentialApplication {
         client_secret_expires_at: 0,
     }
 }
+
+/// What the viewer has done to a page of statuses, looked up once per page.
+#[derive(Debug, Default)]
+pub struct ViewerFlags {
+    pub viewer: Option<crate::id::AccountId>,
+    pub bookmarked: std::collections::HashSet<crate::id::StatusId>,
+    pub pinned: std::collections::HashSet<crate::id::StatusId>,
+}
+
+impl ViewerFlags {
+    pub async fn load(
+        state: &AppState,
+        viewer: Option<&AccountRow>,
+        details: &[StatusDetail],
+    ) -> crate::error::AppResult<ViewerFlags> {
+        let Some(v) = viewer else {
+            return Ok(ViewerFlags::default());
+        };
+        let mut ids: Vec<crate::id::StatusId> = details.iter().map(|d| d.status.id).collect();
+        ids.extend(
+            details
+                .iter()
+                .filter_map(|d| d.reblog.as_ref().map(|r| r.status.id)),
+        );
+        Ok(ViewerFlags {
+            viewer: Some(v.id),
+            bookmarked: crate::db::bookmarks::bookmarked_among(&state.db, v.id, &ids)
+                .await?
+                .into_iter()
+                .collect(),
+            pinned: crate::db::pins::pinned_among(&state.db, v.id, &ids)
+                .await?
+                .into_iter()
+                .collect(),
+        })
+    }
+}
+
+use crate::mastodon::entities::account::CustomEmoji;
+use crate::mastodon::entities::status::{
+    MediaAttachment, Mention, Poll, PollOption, Status, StatusTag,
+};
+use crate::service::timelines::StatusDetail;
+
+fn emoji(shortcode: &str, url: &str) -> CustomEmoji {
+    CustomEmoji {
+        shortcode: shortcode.to_string(),
+        url: url.to_string(),
+        static_url: url.to_string(),
+        visible_in_picker: false,
+        category: None,
+    }
+}
+
+/// A status as the viewer sees it (`flags` from [`ViewerFlags::load`] for the page).
+pub fn status(state: &AppState, d: &StatusDetail, flags: &ViewerFlags) -> Status {
+    let s = &d.status;
+    let url = if s.local && s.reblog_of_id.is_none() {
+        Some(state.urls.status_url(&d.account.username, s.id))
+    } else {
+        s.url.clone().filter(|u| !u.is_empty())
+    };
+    let signed_in = flags.viewer.is_some();
+    let own = flags.viewer == Some(s.account_id);
+    let now = OffsetDateTime::now_utc();
+    Status {
+        id: s.id.to_string(),
+        created_at: s.created_at,
+        in_reply_to_id: s.in_reply_to_id.map(|i| i.to_string()),
+        in_reply_to_account_id: s.in_reply_to_account_id.map(|i| i.to_string()),
+        sensitive: s.sensitive,
+        spoiler_text: s.spoiler_text.clone(),
+        visibility: s.visibility().as_str(),
+        language: s.language.clone(),
+        uri: s.uri.clone(),
+        url,
+        replies_count: s.replies_count.max(0),
+        reblogs_count: s.reblogs_count.max(0),
+        favourites_count: s.favourites_count.max(0),
+        edited_at: s.edited_at,
+        content: s.content.clone(),
+        reblog: d
+            .reblog
+            .as_ref()
+            .map(|r| Box::new(status(state, r, flags))),
+        account: account(state, &d.account),
+        media_attachments: d
+            .attachments
+            .iter()
+            .filter_map(|a| {
+                let url = a.remote_url.clone()?;
+                let meta = match (a.width, a.height) {
+                    (Some(w), Some(h)) if w > 0 && h > 0 => Some(serde_json::json!({
+                        "original": {"width": w, "height": h, "size": format!("{w}x{h}"), "aspect": f64::from(w) / f64::from(h)}
+                    })),
+                    _ => None,
+                };
+                Some(MediaAttachment {
+                    id: a.id.to_string(),
+                    kind: a.kind.clone(),
+                    preview_url: url.clone(),
+                    url: url.clone(),
+                    remote_url: Some(url),
+                    meta,
+                    description: Some(a.description.clone()).filter(|d| !d.is_empty()),
+                    blurhash: a.blurhash.clone(),
+                })
+            })
+            .collect(),
+        mentions: d
+            .mentions
+            .iter()
+            .map(|m| {
+                let a = account(state, m);
+                Mention {
+                    id: a.id,
+                    username: a.username,
+                    url: a.url,
+                    acct: a.acct,
+                }
+            })
+            .collect(),
+        tags: d
+            .tags
+            .iter()
+            .map(|(_, name)| StatusTag {
+                name: name.to_lowercase(),
+                url: state.urls.tag_url(&name.to_lowercase()),
+            })
+            .collect(),
+        emojis: d.emojis.iter().map(|(c, u)| emoji(c, u)).collect(),
+        card: None,
+        poll: d.poll.as_ref().map(|p| {
+            let votes: i64 = p.options.0.iter().filter_map(|o| o.votes_count).sum();
+            Poll {
+                id: s.id.to_string(),
+                expires_at: p.expires_at,
+                expired: p.expires_at.is_some_and(|e| e <= now),
+                multiple: p.multiple,
+                votes_count: votes,
+                voters_count: p.voters_count,
+                options: p
+                    .options
+                    .0
+                    .iter()
+                    .map(|o| PollOption {
+                        title: o.title.clone(),
+                        votes_count: o.votes_count,
+                    })
+                    .collect(),
+                emojis: Vec::new(),
+                voted: signed_in.then_some(own),
+                own_votes: signed_in.then(Vec::new),
+            }
+        }),
+        text: None,
+        favourited: signed_in.then_some(d.favourited),
+        reblogged: signed_in.then_some(d.reblogged),
+        muted: None,
+        bookmarked: signed_in.then(|| flags.bookmarked.contains(&s.id)),
+        pinned: own.then(|| flags.pinned.contains(&s.id)),
+        filtered: signed_in.then(Vec::new),
+    }
+}
+
+/// A page of statuses, in order.
+pub async fn statuses(
+    state: &AppState,
+    details: &[StatusDetail],
+    viewer: Option<&AccountRow>,
+) -> crate::error::AppResult<Vec<Status>> {
+    let flags = ViewerFlags::load(state, viewer, details).await?;
+    Ok(details.iter().map(|d| status(state, d, &flags)).collect())
+}

@@ -7,7 +7,7 @@ use axum::http::{HeaderName, Method, header};
 use axum::routing::{get, post};
 use tower_http::cors::{Any, CorsLayer};
 
-use crate::mastodon::handlers::{accounts, apps, instance};
+use crate::mastodon::handlers::{accounts, apps, instance, statuses, timelines};
 use crate::oauth::token;
 use crate::state::AppState;
 
@@ -59,6 +59,22 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/custom_emojis", get(instance::custom_emojis))
         .route("/api/v1/preferences", get(instance::preferences))
+        .route("/api/v1/statuses", post(statuses::create))
+        .route(
+            "/api/v1/statuses/{id}",
+            get(statuses::show).delete(statuses::delete),
+        )
+        .route("/api/v1/statuses/{id}/context", get(statuses::context))
+        .route("/api/v1/statuses/{id}/favourite", post(statuses::favourite))
+        .route(
+            "/api/v1/statuses/{id}/unfavourite",
+            post(statuses::unfavourite),
+        )
+        .route("/api/v1/statuses/{id}/reblog", post(statuses::reblog))
+        .route("/api/v1/statuses/{id}/unreblog", post(statuses::unreblog))
+        .route("/api/v1/timelines/home", get(timelines::home))
+        .route("/api/v1/timelines/public", get(timelines::public))
+        .route("/api/v1/timelines/tag/{hashtag}", get(timelines::tag))
         .route("/oauth/token", post(token::token))
         .route("/oauth/revoke", post(token::revoke))
         .route(

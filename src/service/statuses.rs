@@ -58,7 +58,7 @@ async fn compose(state: &AppState, text_raw: &str, spoiler_raw: &str) -> AppResu
     if text_in.chars().count() > MAX_RAW_CHARS || spoiler.chars().count() > MAX_CHARS {
         return Err(AppError::validation(vec![(
             "text",
-            format!("Text is too long (maximum is {MAX_CHARS} characters)"),
+            format!("Text character limit of {MAX_CHARS} exceeded"),
         )]));
     }
     let extracted = text::extract(&text_in);
@@ -66,7 +66,8 @@ async fn compose(state: &AppState, text_raw: &str, spoiler_raw: &str) -> AppResu
     if length > MAX_CHARS {
         return Err(AppError::validation(vec![(
             "text",
-            format!("Text is too long ({length} characters; the maximum is {MAX_CHARS})"),
+            // Mastodon's wording, word for word: apps show it as is.
+            format!("Text character limit of {MAX_CHARS} exceeded"),
         )]));
     }
     if extracted.mentions.len() > MAX_MENTIONS || extracted.tags.len() > MAX_TAGS {

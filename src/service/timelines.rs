@@ -228,3 +228,15 @@ pub async fn thread(state: &AppState, id: StatusId, viewer: Option<&Account>) ->
         descendants,
     })
 }
+
+/// Public posts chosen by `filter` (public and hashtag timelines of the client API).
+pub async fn public_filtered(
+    state: &AppState,
+    viewer: Option<&Account>,
+    filter: &db::statuses::PublicFilter,
+    page: Page,
+) -> AppResult<Vec<StatusDetail>> {
+    let v = viewer.map(|a| a.id);
+    let ids = db::statuses::public_filtered_ids(&state.db, filter, v, page).await?;
+    details(state, &ids, v).await
+}

@@ -182,3 +182,44 @@ pub async fn get(base: &str, path: &str, token: &str) -> JsonResponse {
         .expect("GET");
     wrap(r).await
 }
+
+/// A request with a bearer token, any method, JSON body.
+pub async fn send_json(
+    base: &str,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> JsonResponse {
+    let mut req = http()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    wrap(req.send().await.expect("request")).await
+}
+
+/// A request with a bearer token and a form body.
+pub async fn send_form(
+    base: &str,
+    path: &str,
+    token: &str,
+    fields: &[(&str, &str)],
+) -> JsonResponse {
+    let r = http()
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .form(fields)
+        .send()
+        .await
+        .expect("POST");
+    wrap(r).await
+}
+
+/// A signed-in user `name` with a token of `scope` for a fresh app.
+pub async fn user_token(app: &super::TestApp, name: &str, scope: &str) -> String {
+    let web = app.signed_in(name).await;
+    let client = register_app(&app.base, REDIRECT, "read write follow push").await;
+    log_in_app(&app.base, &web, &client, scope).await
+}

@@ -3,3 +3,5 @@
 pub mod accounts;
 pub mod apps;
 pub mod instance;
+pub mod statuses;
+pub mod timelines;

@@ -1,0 +1,191 @@
+//! `/api/v1/statuses`: post, read, delete, thread context, favourite and boost.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+
+use crate::db;
+use crate::db::accounts::Account;
+use crate::db::statuses::Visibility;
+use crate::error::{AppError, AppResult};
+use crate::id::StatusId;
+use crate::mastodon::auth::{Auth, MaybeAuth};
+use crate::mastodon::entities::status::Status;
+use crate::mastodon::params::{Params, lenient};
+use crate::mastodon::present;
+use crate::service::statuses::{self as statuses_service, NewPost};
+use crate::service::{favourites, timelines};
+use crate::state::AppState;
+
+fn status_id(raw: &str) -> AppResult<StatusId> {
+    raw.parse().map_err(|_| AppError::not_found())
+}
+
+/// One status as `viewer` may see it; 404 if they may not.
+async fn one(state: &AppState, id: StatusId, viewer: Option<&Account>) -> AppResult<Status> {
+    let visible = db::statuses::find_visible(&state.db, id, viewer.map(|v| v.id))
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let details = timelines::details(state, &[visible.id], viewer.map(|v| v.id)).await?;
+    present::statuses(state, &details, viewer)
+        .await?
+        .pop()
+        .ok_or_else(AppError::not_found)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CreateStatus {
+    #[serde(default, deserialize_with = "lenient::string")]
+    status: String,
+    #[serde(default, deserialize_with = "lenient::option_id")]
+    in_reply_to_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    sensitive: bool,
+    #[serde(default, deserialize_with = "lenient::string")]
+    spoiler_text: String,
+    #[serde(default, deserialize_with = "lenient::option_string")]
+    visibility: Option<String>,
+    #[serde(default, deserialize_with = "lenient::option_string")]
+    language: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_or_vec")]
+    media_ids: Vec<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Params(p): Params<CreateStatus>,
+) -> AppResult<Json<Status>> {
+    let (_, me) = auth.user("write:statuses")?;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 200);
+    if let Some(k) = key
+        && let Some(id) = db::statuses::find_by_idempotency_key(&state.db, me.id, k).await?
+    {
+        return Ok(Json(one(&state, id, Some(me)).await?));
+    }
+    if !p.media_ids.is_empty() {
+        return Err(AppError::invalid(
+            "Validation failed: media attachments cannot be uploaded to this server yet",
+        ));
+    }
+    let visibility = match p.visibility.as_deref() {
+        None => None,
+        Some(v) => Some(v.parse::<Visibility>().map_err(|_| {
+            AppError::invalid("Validation failed: Visibility is not included in the list")
+        })?),
+    };
+    let language = p.language.filter(|l| crate::text::languages::is_known(l));
+    let in_reply_to = p.in_reply_to_id.as_deref().map(status_id).transpose()?;
+    let id = statuses_service::post(
+        &state,
+        me,
+        &NewPost {
+            text: p.status,
+            spoiler_text: p.spoiler_text,
+            visibility,
+            in_reply_to,
+            sensitive: p.sensitive,
+            language,
+        },
+    )
+    .await?;
+    if let Some(k) = key {
+        db::statuses::remember_idempotency_key(&state.db, me.id, k, id).await?;
+    }
+    Ok(Json(one(&state, id, Some(me)).await?))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let viewer = auth.viewer("read:statuses")?;
+    Ok(Json(one(&state, status_id(&id)?, viewer).await?))
+}
+
+/// `DELETE /api/v1/statuses/:id`: the deleted status with its source text, for redraft.
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let (user, me) = auth.user("write:statuses")?;
+    let id = status_id(&id)?;
+    // Rendered before it goes, the way Mastodon answers.
+    let mut shown = one(&state, id, Some(me)).await?;
+    if shown.reblog.is_some() {
+        return Err(AppError::not_found());
+    }
+    let deleted = statuses_service::delete(&state, me, user.role().is_staff(), id).await?;
+    shown.text = Some(deleted.text);
+    Ok(Json(shown))
+}
+
+#[derive(Debug, Serialize)]
+pub struct Context {
+    pub ancestors: Vec<Status>,
+    pub descendants: Vec<Status>,
+}
+
+pub async fn context(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Context>> {
+    let viewer = auth.viewer("read:statuses")?;
+    let thread = timelines::thread(&state, status_id(&id)?, viewer).await?;
+    let descendants: Vec<_> = thread.descendants.into_iter().map(|(d, _)| d).collect();
+    Ok(Json(Context {
+        ancestors: present::statuses(&state, &thread.ancestors, viewer).await?,
+        descendants: present::statuses(&state, &descendants, viewer).await?,
+    }))
+}
+
+pub async fn favourite(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let (_, me) = auth.user("write:favourites")?;
+    let s = favourites::favourite(&state, me, status_id(&id)?).await?;
+    Ok(Json(one(&state, s.id, Some(me)).await?))
+}
+
+pub async fn unfavourite(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let (_, me) = auth.user("write:favourites")?;
+    let s = favourites::unfavourite(&state, me, status_id(&id)?).await?;
+    Ok(Json(one(&state, s.id, Some(me)).await?))
+}
+
+/// `POST /api/v1/statuses/:id/reblog`: the boost (its own id), with the original inside.
+pub async fn reblog(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let (_, me) = auth.user("write:statuses")?;
+    let boost = statuses_service::reblog(&state, me, status_id(&id)?).await?;
+    Ok(Json(one(&state, boost, Some(me)).await?))
+}
+
+/// `POST /api/v1/statuses/:id/unreblog`: the original, no longer boosted.
+pub async fn unreblog(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let (_, me) = auth.user("write:statuses")?;
+    let original = statuses_service::unreblog(&state, me, status_id(&id)?).await?;
+    Ok(Json(one(&state, original.id, Some(me)).await?))
+}

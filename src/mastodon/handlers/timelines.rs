@@ -1,0 +1,117 @@
+//! `/api/v1/timelines`: home, public and hashtag timelines, newest first, paged with
+//! `Link` headers.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
+use serde::Deserialize;
+
+use crate::db;
+use crate::db::statuses::PublicFilter;
+use crate::error::AppResult;
+use crate::mastodon::auth::{Auth, MaybeAuth};
+use crate::mastodon::entities::status::Status;
+use crate::mastodon::pagination::{PageParams, link_header};
+use crate::mastodon::params::{QueryParams, lenient};
+use crate::mastodon::present;
+use crate::service::timelines;
+use crate::state::AppState;
+
+type Page = (HeaderMap, Json<Vec<Status>>);
+
+fn paged(state: &AppState, uri: &Uri, statuses: Vec<Status>) -> Page {
+    let first = statuses.first().map(|s| s.id.clone());
+    let last = statuses.last().map(|s| s.id.clone());
+    (link_header(state, uri, first, last), Json(statuses))
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    auth: Auth,
+    uri: Uri,
+    QueryParams(p): QueryParams<PageParams>,
+) -> AppResult<Page> {
+    let (_, me) = auth.user("read:statuses")?;
+    let details = timelines::home(&state, me, p.page(20, 40)).await?;
+    let statuses = present::statuses(&state, &details, Some(me)).await?;
+    Ok(paged(&state, &uri, statuses))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PublicParams {
+    #[serde(flatten)]
+    page: PageParams,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    local: bool,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    remote: bool,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    only_media: bool,
+    #[serde(default, deserialize_with = "lenient::string_or_vec")]
+    any: Vec<String>,
+    #[serde(default, deserialize_with = "lenient::string_or_vec")]
+    all: Vec<String>,
+    #[serde(default, deserialize_with = "lenient::string_or_vec")]
+    none: Vec<String>,
+}
+
+pub async fn public(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    uri: Uri,
+    QueryParams(p): QueryParams<PublicParams>,
+) -> AppResult<Page> {
+    let viewer = auth.viewer("read:statuses")?;
+    let filter = PublicFilter {
+        local_only: p.local,
+        remote_only: p.remote,
+        only_media: p.only_media,
+        ..PublicFilter::default()
+    };
+    let details = timelines::public_filtered(&state, viewer, &filter, p.page.page(20, 40)).await?;
+    let statuses = present::statuses(&state, &details, viewer).await?;
+    Ok(paged(&state, &uri, statuses))
+}
+
+pub async fn tag(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    uri: Uri,
+    Path(hashtag): Path<String>,
+    QueryParams(p): QueryParams<PublicParams>,
+) -> AppResult<Page> {
+    let viewer = auth.viewer("read:statuses")?;
+    let mut any = vec![hashtag];
+    any.extend(p.any.iter().take(4).cloned());
+    let ids = |names: &[String]| {
+        let state = state.clone();
+        let names = names.to_vec();
+        async move {
+            let mut out = Vec::new();
+            for n in names.iter().take(5) {
+                if let Some(t) = db::tags::find(&state.db, n.trim_start_matches('#')).await? {
+                    out.push(t.id);
+                }
+            }
+            Ok::<_, sqlx::Error>(out)
+        }
+    };
+    let any_tags = ids(&any).await?;
+    let all_tags = ids(&p.all).await?;
+    let none_tags = ids(&p.none).await?;
+    // A tag nobody used has no posts; `all[]` naming one means no post has them all.
+    if any_tags.is_empty() || all_tags.len() < p.all.iter().take(5).count() {
+        return Ok(paged(&state, &uri, Vec::new()));
+    }
+    let filter = PublicFilter {
+        local_only: p.local,
+        remote_only: p.remote,
+        only_media: p.only_media,
+        any_tags,
+        all_tags,
+        no_tags: none_tags,
+    };
+    let details = timelines::public_filtered(&state, viewer, &filter, p.page.page(20, 40)).await?;
+    let statuses = present::statuses(&state, &details, viewer).await?;
+    Ok(paged(&state, &uri, statuses))
+}

@@ -1,0 +1,78 @@
+//! `max_id` / `since_id` / `min_id` / `limit` and the `Link` header that pages on,
+//! keeping the request's other parameters, as Mastodon does.
+
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use serde::Deserialize;
+
+use crate::db::statuses::Page;
+use crate::mastodon::params::lenient;
+use crate::state::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PageParams {
+    #[serde(default, deserialize_with = "lenient::option_id")]
+    pub max_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::option_id")]
+    pub since_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::option_id")]
+    pub min_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::option_u64")]
+    pub limit: Option<u64>,
+}
+
+fn id(s: &Option<String>) -> Option<i64> {
+    s.as_deref().and_then(|v| v.parse::<i64>().ok())
+}
+
+impl PageParams {
+    /// The page asked for; `limit` defaults to `default` and is capped at `max`.
+    pub fn page(&self, default: i64, max: i64) -> Page {
+        let limit = self
+            .limit
+            .map(|l| (l.min(max as u64) as i64).max(1))
+            .unwrap_or(default);
+        Page {
+            max_id: id(&self.max_id),
+            since_id: id(&self.since_id),
+            min_id: id(&self.min_id),
+            limit,
+        }
+    }
+}
+
+/// The `Link` header for a page whose newest item has id `first` and oldest `last`:
+/// `next` (older, `max_id`) and `prev` (newer, `min_id`). Nothing on an empty page.
+pub fn link_header(
+    state: &AppState,
+    uri: &Uri,
+    first: Option<String>,
+    last: Option<String>,
+) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let (Some(first), Some(last)) = (first, last) else {
+        return headers;
+    };
+    let kept: Vec<(String, String)> =
+        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .filter(|(k, _)| !matches!(k.as_ref(), "max_id" | "since_id" | "min_id"))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    let base = format!("{}{}", state.urls.base().trim_end_matches('/'), uri.path());
+    let link = |key: &str, value: &str| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &kept {
+            q.append_pair(k, v);
+        }
+        q.append_pair(key, value);
+        format!("{base}?{}", q.finish())
+    };
+    let value = format!(
+        "<{}>; rel=\"next\", <{}>; rel=\"prev\"",
+        link("max_id", &last),
+        link("min_id", &first)
+    );
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        headers.insert(header::LINK, v);
+    }
+    headers
+}
