@@ -239,3 +239,55 @@ pub async fn delete_requests_involving(
         .await
         .map(|r| r.rows_affected())
 }
+
+/// Everything Mastodon's Relationship entity says about `viewer` and each of `targets`,
+/// in one query (order of `targets`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FullRelationship {
+    pub id: AccountId,
+    pub following: bool,
+    pub showing_reblogs: bool,
+    pub notifying: bool,
+    pub languages: Option<Vec<String>>,
+    pub followed_by: bool,
+    pub blocking: bool,
+    pub blocked_by: bool,
+    pub muting: bool,
+    pub muting_notifications: bool,
+    pub muting_expires_at: Option<time::OffsetDateTime>,
+    pub requested: bool,
+    pub requested_by: bool,
+}
+
+pub async fn relationships(
+    db: impl Executor<'_>,
+    viewer: AccountId,
+    targets: &[AccountId],
+) -> sqlx::Result<Vec<FullRelationship>> {
+    let raw: Vec<i64> = targets.iter().map(|t| t.0).collect();
+    sqlx::query_as(
+        "SELECT t.id, \
+           f.id IS NOT NULL AS following, \
+           coalesce(f.show_reblogs, r.show_reblogs, false) AS showing_reblogs, \
+           coalesce(f.notify, r.notify, false) AS notifying, \
+           coalesce(f.languages, r.languages) AS languages, \
+           EXISTS (SELECT 1 FROM follows b WHERE b.account_id = t.id AND b.target_account_id = $1) AS followed_by, \
+           EXISTS (SELECT 1 FROM blocks WHERE account_id = $1 AND target_account_id = t.id) AS blocking, \
+           EXISTS (SELECT 1 FROM blocks WHERE account_id = t.id AND target_account_id = $1) AS blocked_by, \
+           m.id IS NOT NULL AS muting, \
+           coalesce(m.hide_notifications, false) AS muting_notifications, \
+           m.expires_at AS muting_expires_at, \
+           r.id IS NOT NULL AS requested, \
+           EXISTS (SELECT 1 FROM follow_requests q WHERE q.account_id = t.id AND q.target_account_id = $1) AS requested_by \
+         FROM unnest($2::bigint[]) WITH ORDINALITY AS t(id, n) \
+         LEFT JOIN follows f ON f.account_id = $1 AND f.target_account_id = t.id \
+         LEFT JOIN follow_requests r ON r.account_id = $1 AND r.target_account_id = t.id \
+         LEFT JOIN mutes m ON m.account_id = $1 AND m.target_account_id = t.id \
+           AND (m.expires_at IS NULL OR m.expires_at > now()) \
+         ORDER BY t.n",
+    )
+    .bind(viewer)
+    .bind(raw)
+    .fetch_all(db)
+    .await
+}

@@ -15,7 +15,7 @@ use crate::service::oauth::{self, Authorization, AuthorizeError, AuthorizeParams
 use crate::service::sessions;
 use crate::state::AppState;
 use crate::web::context::{CSP_FORM_LEAVES_SITE, WebSession, layout, see_other, urlencode};
-use crate::web::forms::{WebForm, checked};
+use crate::web::forms::WebForm;
 use crate::web::pages::Layout;
 
 #[derive(Template)]
@@ -55,6 +55,17 @@ fn refused(e: AuthorizeError) -> Response {
     }
 }
 
+/// Rails' reading of a boolean parameter: only these words mean yes (Mastodon.py sends
+/// `force_login=False` on every request).
+fn force_login(v: Option<&str>) -> bool {
+    v.is_some_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "true" | "1" | "on" | "yes" | "t"
+        )
+    })
+}
+
 /// This request's authorize URL without `force_login`, to come back to after log-in.
 fn come_back_to(p: &AuthorizeParams) -> String {
     let mut again = p.clone();
@@ -68,8 +79,7 @@ pub async fn authorize_page(
     session: WebSession,
     Query(p): Query<AuthorizeParams>,
 ) -> PageResult<Response> {
-    if checked(&p.force_login)
-        && p.force_login.as_deref() != Some("false")
+    if force_login(p.force_login.as_deref())
         && let Some(v) = &session.viewer
     {
         sessions::log_out(&state, v).await?;

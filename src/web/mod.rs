@@ -18,7 +18,7 @@ pub mod views;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::middleware;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::error::{AppError, PageResult};
@@ -140,6 +140,18 @@ async fn profile_sub(
     }
 }
 
-async fn not_found() -> PageResult<Response> {
+/// Unknown paths: `/api/...` with a trailing slash goes to the same path without it
+/// (Rails ignores the slash and Mastodon.py asks for `/api/v1/instance/`); anything
+/// else is the 404 page.
+async fn not_found(uri: axum::http::Uri) -> PageResult<Response> {
+    let path = uri.path();
+    if path.starts_with("/api/") && path.len() > 5 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let target = match uri.query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        return Ok(axum::response::Redirect::permanent(&target).into_response());
+    }
     Err(AppError::not_found().into())
 }
