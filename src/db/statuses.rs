@@ -205,6 +205,50 @@ pub async fn account_ids(
     page_ids(db, &filter, viewer, page).await
 }
 
+/// Which of an account's statuses its API timeline shows (Mastodon's `exclude_replies`,
+/// `exclude_reblogs`, `only_media`, `pinned`, `tagged`).
+#[derive(Debug, Clone, Default)]
+pub struct AccountFilter {
+    pub exclude_replies: bool,
+    pub exclude_reblogs: bool,
+    pub only_media: bool,
+    pub pinned: bool,
+    pub tagged: Option<TagId>,
+}
+
+pub async fn account_filtered_ids(
+    db: impl Executor<'_>,
+    account: AccountId,
+    filter: &AccountFilter,
+    viewer: Option<AccountId>,
+    page: Page,
+) -> sqlx::Result<Vec<StatusId>> {
+    // Only numbers go into the text.
+    let mut parts = vec![format!("s.account_id = {}", account.0)];
+    if filter.exclude_replies {
+        parts.push("(s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)".into());
+    }
+    if filter.exclude_reblogs {
+        parts.push("s.reblog_of_id IS NULL".into());
+    }
+    if filter.only_media {
+        parts.push("EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)".into());
+    }
+    if filter.pinned {
+        parts.push(format!(
+            "EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = {})",
+            account.0
+        ));
+    }
+    if let Some(t) = filter.tagged {
+        parts.push(format!(
+            "EXISTS (SELECT 1 FROM statuses_tags st WHERE st.status_id = s.id AND st.tag_id = {})",
+            t.0
+        ));
+    }
+    page_ids(db, &parts.join(" AND "), viewer, page).await
+}
+
 pub async fn tag_ids(
     db: impl Executor<'_>,
     tag: TagId,

@@ -76,3 +76,29 @@ pub fn link_header(
     }
     headers
 }
+
+/// The `Link` header of lists paged by an internal cursor (followers, following):
+/// `next` only, with the cursor of the last row when the page was full.
+pub fn next_link(state: &AppState, uri: &Uri, next: Option<String>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let Some(next) = next else {
+        return headers;
+    };
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        if !matches!(k.as_ref(), "max_id" | "since_id" | "min_id") {
+            q.append_pair(&k, &v);
+        }
+    }
+    q.append_pair("max_id", &next);
+    let value = format!(
+        "<{}{}?{}>; rel=\"next\"",
+        state.urls.base().trim_end_matches('/'),
+        uri.path(),
+        q.finish()
+    );
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        headers.insert(header::LINK, v);
+    }
+    headers
+}

@@ -346,3 +346,28 @@ pub async fn statuses(
     let flags = ViewerFlags::load(state, viewer, details).await?;
     Ok(details.iter().map(|d| status(state, d, &flags)).collect())
 }
+
+pub fn relationship(
+    r: &crate::db::follows::FullRelationship,
+) -> crate::mastodon::entities::account::Relationship {
+    crate::mastodon::entities::account::Relationship {
+        id: r.id.to_string(),
+        following: r.following,
+        showing_reblogs: r.showing_reblogs,
+        notifying: r.notifying,
+        languages: r.languages.clone(),
+        followed_by: r.followed_by,
+        blocking: r.blocking,
+        blocked_by: r.blocked_by,
+        muting: r.muting,
+        muting_notifications: r.muting_notifications,
+        muting_expires_at: r.muting_expires_at,
+        requested: r.requested,
+        requested_by: r.requested_by,
+        // Domain blocks by users, endorsements and private notes come with later issues;
+        // until then nobody has any.
+        domain_blocking: false,
+        endorsed: false,
+        note: String::new(),
+    }
+}

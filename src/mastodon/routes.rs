@@ -43,6 +43,20 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/accounts/verify_credentials",
             get(accounts::verify_credentials),
         )
+        .route("/api/v1/accounts", get(accounts::index))
+        .route("/api/v1/accounts/lookup", get(accounts::lookup))
+        .route(
+            "/api/v1/accounts/relationships",
+            get(accounts::relationships),
+        )
+        .route("/api/v1/accounts/{id}", get(accounts::show))
+        .route("/api/v1/accounts/{id}/statuses", get(accounts::statuses))
+        .route("/api/v1/accounts/{id}/followers", get(accounts::followers))
+        .route("/api/v1/accounts/{id}/following", get(accounts::following))
+        .route("/api/v1/accounts/{id}/follow", post(accounts::follow))
+        .route("/api/v1/accounts/{id}/unfollow", post(accounts::unfollow))
+        .route("/api/v1/accounts/{id}/block", post(accounts::block))
+        .route("/api/v1/accounts/{id}/unblock", post(accounts::unblock))
         .route("/api/v1/instance", get(instance::v1))
         .route("/api/v2/instance", get(instance::v2))
         .route("/api/v1/instance/peers", get(instance::peers))

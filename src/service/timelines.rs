@@ -240,3 +240,16 @@ pub async fn public_filtered(
     let ids = db::statuses::public_filtered_ids(&state.db, filter, v, page).await?;
     details(state, &ids, v).await
 }
+
+/// An account's posts as its API timeline filters them.
+pub async fn account_filtered(
+    state: &AppState,
+    account: &Account,
+    viewer: Option<&Account>,
+    filter: &db::statuses::AccountFilter,
+    page: Page,
+) -> AppResult<Vec<StatusDetail>> {
+    let v = viewer.map(|a| a.id);
+    let ids = db::statuses::account_filtered_ids(&state.db, account.id, filter, v, page).await?;
+    details(state, &ids, v).await
+}

@@ -114,3 +114,24 @@ pub struct CredentialAccount {
     pub source: Source,
     pub role: Role,
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Relationship {
+    pub id: String,
+    pub following: bool,
+    pub showing_reblogs: bool,
+    pub notifying: bool,
+    pub languages: Option<Vec<String>>,
+    pub followed_by: bool,
+    pub blocking: bool,
+    pub blocked_by: bool,
+    pub muting: bool,
+    pub muting_notifications: bool,
+    #[serde(serialize_with = "ser_opt_datetime")]
+    pub muting_expires_at: Option<OffsetDateTime>,
+    pub requested: bool,
+    pub requested_by: bool,
+    pub domain_blocking: bool,
+    pub endorsed: bool,
+    pub note: String,
+}

@@ -1,13 +1,23 @@
-//! `/api/v1/accounts`: the signed-in account and others.
+//! `/api/v1/accounts`: the signed-in account, other accounts, their posts and follows,
+//! relationships, and following or blocking them.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
+use serde::Deserialize;
 
 use crate::db;
-use crate::error::AppResult;
-use crate::mastodon::auth::Auth;
-use crate::mastodon::entities::account::CredentialAccount;
+use crate::db::accounts::Account as AccountRow;
+use crate::db::statuses::AccountFilter;
+use crate::error::{AppError, AppResult};
+use crate::id::AccountId;
+use crate::mastodon::auth::{Auth, MaybeAuth};
+use crate::mastodon::entities::account::{Account, CredentialAccount, Relationship};
+use crate::mastodon::entities::status::Status;
+use crate::mastodon::pagination::{PageParams, link_header, next_link};
+use crate::mastodon::params::{QueryParams, lenient};
 use crate::mastodon::present;
+use crate::service::{blocks, follows, remote_accounts, timelines};
 use crate::state::AppState;
 
 /// `GET /api/v1/accounts/verify_credentials`: `read:accounts` (or `profile`).
@@ -25,4 +35,254 @@ pub async fn verify_credentials(
     Ok(Json(present::credential_account(
         &state, account, user, requests,
     )))
+}
+
+/// The account with this id, if it is one people may see (not the instance actor).
+async fn find(state: &AppState, raw: &str) -> AppResult<AccountRow> {
+    let id: AccountId = raw.parse().map_err(|_| AppError::not_found())?;
+    db::accounts::find(&state.db, id)
+        .await?
+        .filter(|a| a.actor_type != "Application")
+        .ok_or_else(AppError::not_found)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Account>> {
+    auth.viewer("read:accounts")?;
+    Ok(Json(present::account(&state, &find(&state, &id).await?)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Ids {
+    #[serde(default, deserialize_with = "lenient::string_or_vec")]
+    id: Vec<String>,
+}
+
+/// `GET /api/v1/accounts?id[]=…`: the ones that exist, in the order asked (40 at most).
+pub async fn index(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    QueryParams(p): QueryParams<Ids>,
+) -> AppResult<Json<Vec<Account>>> {
+    auth.viewer("read:accounts")?;
+    let ids: Vec<AccountId> =
+        p.id.iter()
+            .take(40)
+            .filter_map(|i| i.parse().ok())
+            .collect();
+    let found = db::accounts::find_many(&state.db, &ids).await?;
+    Ok(Json(
+        ids.iter()
+            .filter_map(|id| found.iter().find(|a| a.id == *id))
+            .filter(|a| a.actor_type != "Application")
+            .map(|a| present::account(&state, a))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Lookup {
+    #[serde(default)]
+    acct: String,
+}
+
+/// `GET /api/v1/accounts/lookup?acct=`: local `user`, or `user@domain` (fetched if new).
+pub async fn lookup(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    QueryParams(p): QueryParams<Lookup>,
+) -> AppResult<Json<Account>> {
+    auth.viewer("read:accounts")?;
+    let acct = p.acct.trim().trim_start_matches('@');
+    let account = if acct.contains('@') {
+        remote_accounts::resolve_handle(&state, acct)
+            .await
+            .map_err(|_| AppError::not_found())?
+    } else {
+        db::accounts::find_local(&state.db, acct)
+            .await?
+            .ok_or_else(AppError::not_found)?
+    };
+    if account.actor_type == "Application" {
+        return Err(AppError::not_found());
+    }
+    Ok(Json(present::account(&state, &account)))
+}
+
+pub async fn relationships(
+    State(state): State<AppState>,
+    auth: Auth,
+    QueryParams(p): QueryParams<Ids>,
+) -> AppResult<Json<Vec<Relationship>>> {
+    let (_, me) = auth.user("read:follows")?;
+    let ids: Vec<AccountId> =
+        p.id.iter()
+            .take(40)
+            .filter_map(|i| i.parse().ok())
+            .collect();
+    let found: Vec<AccountId> = db::accounts::find_many(&state.db, &ids)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let ids: Vec<AccountId> = ids.into_iter().filter(|i| found.contains(i)).collect();
+    let rels = db::follows::relationships(&state.db, me.id, &ids).await?;
+    Ok(Json(rels.iter().map(present::relationship).collect()))
+}
+
+async fn relationship_with(
+    state: &AppState,
+    me: &AccountRow,
+    target: AccountId,
+) -> AppResult<Json<Relationship>> {
+    let rels = db::follows::relationships(&state.db, me.id, &[target]).await?;
+    rels.first()
+        .map(|r| Json(present::relationship(r)))
+        .ok_or_else(AppError::not_found)
+}
+
+pub async fn follow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Relationship>> {
+    let (_, me) = auth.user("write:follows")?;
+    let target = find(&state, &id).await?;
+    follows::follow(&state, me, &target).await?;
+    relationship_with(&state, me, target.id).await
+}
+
+pub async fn unfollow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Relationship>> {
+    let (_, me) = auth.user("write:follows")?;
+    let target = find(&state, &id).await?;
+    follows::unfollow(&state, me, &target).await?;
+    relationship_with(&state, me, target.id).await
+}
+
+pub async fn block(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Relationship>> {
+    let (_, me) = auth.user("write:blocks")?;
+    let target = find(&state, &id).await?;
+    if target.id == me.id {
+        return Err(AppError::invalid(
+            "Validation failed: You cannot block yourself",
+        ));
+    }
+    blocks::block_by_local(&state, me, &target).await?;
+    relationship_with(&state, me, target.id).await
+}
+
+pub async fn unblock(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Relationship>> {
+    let (_, me) = auth.user("write:blocks")?;
+    let target = find(&state, &id).await?;
+    blocks::unblock_by_local(&state, me, &target).await?;
+    relationship_with(&state, me, target.id).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StatusesParams {
+    #[serde(flatten)]
+    page: PageParams,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    only_media: bool,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    exclude_replies: bool,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    exclude_reblogs: bool,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    pinned: bool,
+    #[serde(default)]
+    tagged: Option<String>,
+}
+
+pub async fn statuses(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    uri: Uri,
+    Path(id): Path<String>,
+    QueryParams(p): QueryParams<StatusesParams>,
+) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
+    let viewer = auth.viewer("read:statuses")?;
+    let account = find(&state, &id).await?;
+    if account.suspended_at.is_some() {
+        return Ok((HeaderMap::new(), Json(Vec::new())));
+    }
+    let tagged = match p.tagged.as_deref().map(|t| t.trim_start_matches('#')) {
+        Some(t) if !t.is_empty() => match db::tags::find(&state.db, t).await? {
+            Some(tag) => Some(tag.id),
+            None => return Ok((HeaderMap::new(), Json(Vec::new()))),
+        },
+        _ => None,
+    };
+    let filter = AccountFilter {
+        exclude_replies: p.exclude_replies,
+        exclude_reblogs: p.exclude_reblogs,
+        only_media: p.only_media,
+        pinned: p.pinned,
+        tagged,
+    };
+    let details =
+        timelines::account_filtered(&state, &account, viewer, &filter, p.page.page(20, 40)).await?;
+    let statuses = present::statuses(&state, &details, viewer).await?;
+    let first = statuses.first().map(|s| s.id.clone());
+    let last = statuses.last().map(|s| s.id.clone());
+    Ok((link_header(&state, &uri, first, last), Json(statuses)))
+}
+
+async fn follow_list(
+    state: &AppState,
+    auth: &MaybeAuth,
+    uri: &Uri,
+    id: &str,
+    p: &PageParams,
+    followers: bool,
+) -> AppResult<(HeaderMap, Json<Vec<Account>>)> {
+    auth.viewer("read:accounts")?;
+    let account = find(state, id).await?;
+    let page = p.page(40, 80);
+    let (accounts, next) =
+        follows::list_page(state, &account, followers, page.max_id, page.limit).await?;
+    Ok((
+        next_link(state, uri, next.map(|n| n.to_string())),
+        Json(
+            accounts
+                .iter()
+                .map(|a| present::account(state, a))
+                .collect(),
+        ),
+    ))
+}
+
+pub async fn followers(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    uri: Uri,
+    Path(id): Path<String>,
+    QueryParams(p): QueryParams<PageParams>,
+) -> AppResult<(HeaderMap, Json<Vec<Account>>)> {
+    follow_list(&state, &auth, &uri, &id, &p, true).await
+}
+
+pub async fn following(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    uri: Uri,
+    Path(id): Path<String>,
+    QueryParams(p): QueryParams<PageParams>,
+) -> AppResult<(HeaderMap, Json<Vec<Account>>)> {
+    follow_list(&state, &auth, &uri, &id, &p, false).await
 }

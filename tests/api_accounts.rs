@@ -1,0 +1,245 @@
+//! Accounts through the client API: reading, lookup, relationships, follows (with the
+//! locked-account request), blocks, an account's posts and follow lists with paging.
+
+#[allow(dead_code)]
+#[path = "support/snapshot.rs"]
+mod snapshot;
+mod support;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use support::TestApp;
+use support::api::{self, get, send_json, user_token};
+
+#[tokio::test]
+async fn accounts_relationships_follows_and_blocks() {
+    let app = TestApp::start().await;
+    let alice = user_token(&app, "alice", "read write follow").await;
+    let bob = user_token(&app, "bob", "read write follow").await;
+    let a_id = app.account("alice").await.id.to_string();
+    let b_id = app.account("bob").await.id.to_string();
+
+    let shown = get(&app.base, &format!("/api/v1/accounts/{b_id}"), &alice).await;
+    assert_eq!(shown.json["username"], "bob");
+    let anon = api::http()
+        .get(app.url(&format!("/api/v1/accounts/{b_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anon.status(), StatusCode::OK, "profiles are public");
+    assert_eq!(
+        get(&app.base, "/api/v1/accounts/999999", &alice)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let looked = get(&app.base, "/api/v1/accounts/lookup?acct=bob", &alice).await;
+    assert_eq!(looked.json["id"], b_id.as_str());
+    let many = get(
+        &app.base,
+        &format!("/api/v1/accounts?id[]={b_id}&id[]={a_id}&id[]=42"),
+        &alice,
+    )
+    .await;
+    assert_eq!(many.json.as_array().unwrap().len(), 2);
+    assert_eq!(many.json[0]["username"], "bob");
+
+    let follow = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{b_id}/follow"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(follow.status, StatusCode::OK, "{}", follow.json);
+    assert_eq!(follow.json["following"], true);
+    assert_eq!(follow.json["showing_reblogs"], true);
+    let rels = get(
+        &app.base,
+        &format!("/api/v1/accounts/relationships?id[]={b_id}"),
+        &alice,
+    )
+    .await;
+    assert_eq!(rels.json[0]["following"], true);
+    assert_eq!(rels.json[0]["followed_by"], false);
+    let mut r = snapshot::Redactor::new();
+    r.server(&app.base, "https://starling.example");
+    snapshot::assert_json_snapshot("api/relationship.json", &r, &rels.json[0]);
+    let theirs = get(
+        &app.base,
+        &format!("/api/v1/accounts/relationships?id[]={a_id}"),
+        &bob,
+    )
+    .await;
+    assert_eq!(theirs.json[0]["followed_by"], true);
+
+    let followers = get(
+        &app.base,
+        &format!("/api/v1/accounts/{b_id}/followers"),
+        &bob,
+    )
+    .await;
+    assert_eq!(followers.json[0]["username"], "alice");
+    let following = get(
+        &app.base,
+        &format!("/api/v1/accounts/{a_id}/following"),
+        &bob,
+    )
+    .await;
+    assert_eq!(following.json[0]["username"], "bob");
+
+    // Bob's posts, with and without replies.
+    let post = send_json(
+        &app.base,
+        Method::POST,
+        "/api/v1/statuses",
+        &bob,
+        Some(json!({"status": "hi #news"})),
+    )
+    .await
+    .json;
+    let hers = send_json(
+        &app.base,
+        Method::POST,
+        "/api/v1/statuses",
+        &alice,
+        Some(json!({"status": "hello"})),
+    )
+    .await
+    .json;
+    // A reply to someone else (a reply to oneself would count as a post, as in Mastodon).
+    send_json(
+        &app.base,
+        Method::POST,
+        "/api/v1/statuses",
+        &bob,
+        Some(json!({"status": "@alice yo", "in_reply_to_id": hers["id"]})),
+    )
+    .await;
+    let all = get(
+        &app.base,
+        &format!("/api/v1/accounts/{b_id}/statuses"),
+        &alice,
+    )
+    .await;
+    assert_eq!(all.json.as_array().unwrap().len(), 2);
+    let no_replies = get(
+        &app.base,
+        &format!("/api/v1/accounts/{b_id}/statuses?exclude_replies=true"),
+        &alice,
+    )
+    .await;
+    assert_eq!(no_replies.json.as_array().unwrap().len(), 1);
+    let tagged = get(
+        &app.base,
+        &format!("/api/v1/accounts/{b_id}/statuses?tagged=news"),
+        &alice,
+    )
+    .await;
+    assert_eq!(tagged.json[0]["id"], post["id"]);
+
+    let unfollow = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{b_id}/unfollow"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(unfollow.json["following"], false);
+
+    let block = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{b_id}/block"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(block.json["blocking"], true);
+    let refused = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{a_id}/follow"),
+        &bob,
+        None,
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "a blocked account cannot follow"
+    );
+    let unblock = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{b_id}/unblock"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(unblock.json["blocking"], false);
+
+    let reader = user_token(&app, "carol", "read").await;
+    let r = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{b_id}/follow"),
+        &reader,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_locked_account_gets_a_request_and_followers_only_posts_stay_hidden_s26() {
+    let app = TestApp::start().await;
+    let alice = user_token(&app, "alice", "read write follow").await;
+    let bob = user_token(&app, "bob", "read write follow").await;
+    sqlx::query("UPDATE accounts SET locked = true WHERE username = 'bob'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let b_id = app.account("bob").await.id.to_string();
+    let secret = send_json(
+        &app.base,
+        Method::POST,
+        "/api/v1/statuses",
+        &bob,
+        Some(json!({"status": "followers only", "visibility": "private"})),
+    )
+    .await
+    .json;
+    let follow = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{b_id}/follow"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(follow.json["following"], false);
+    assert_eq!(follow.json["requested"], true);
+    let sid = secret["id"].as_str().unwrap();
+    assert_eq!(
+        get(&app.base, &format!("/api/v1/statuses/{sid}"), &alice)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let listed = get(
+        &app.base,
+        &format!("/api/v1/accounts/{b_id}/statuses"),
+        &alice,
+    )
+    .await;
+    assert_eq!(
+        listed.json,
+        json!([]),
+        "a pending request shows nothing private"
+    );
+    let home = get(&app.base, "/api/v1/timelines/home", &alice).await;
+    assert_eq!(home.json, json!([]));
+}
