@@ -104,3 +104,68 @@ pub async fn delete_from(db: impl Executor<'_>, from: AccountId) -> sqlx::Result
         .await
         .map(|r| r.rows_affected())
 }
+
+/// Which notifications an API page asks for.
+#[derive(Debug, Clone, Default)]
+pub struct NotificationFilter {
+    pub types: Option<Vec<String>>,
+    pub exclude_types: Option<Vec<String>>,
+    pub from: Option<AccountId>,
+}
+
+/// A page of a recipient's notifications by `filter`, newest first (`min_id` pages
+/// forward and is reversed back).
+pub async fn list_filtered(
+    db: impl Executor<'_>,
+    recipient: AccountId,
+    filter: &NotificationFilter,
+    page: &crate::db::statuses::Page,
+) -> sqlx::Result<Vec<Notification>> {
+    let ascending = page.min_id.is_some();
+    let lower = page.min_id.or(page.since_id);
+    let sql = format!(
+        "SELECT id, account_id, from_account_id, type, status_id, created_at FROM notifications \
+         WHERE account_id = $1 AND ($2::text[] IS NULL OR type = ANY($2)) \
+           AND ($3::text[] IS NULL OR type <> ALL($3)) AND ($4::bigint IS NULL OR from_account_id = $4) \
+           AND ($5::bigint IS NULL OR id < $5) AND ($6::bigint IS NULL OR id > $6) \
+         ORDER BY id {} LIMIT $7",
+        if ascending { "ASC" } else { "DESC" }
+    );
+    let mut rows: Vec<Notification> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(recipient)
+        .bind(&filter.types)
+        .bind(&filter.exclude_types)
+        .bind(filter.from)
+        .bind(page.max_id)
+        .bind(lower)
+        .bind(page.limit)
+        .fetch_all(db)
+        .await?;
+    if ascending {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// Deletes one of a recipient's notifications; false if it was not theirs.
+pub async fn dismiss(
+    db: impl Executor<'_>,
+    recipient: AccountId,
+    id: NotificationId,
+) -> sqlx::Result<bool> {
+    sqlx::query("DELETE FROM notifications WHERE account_id = $1 AND id = $2")
+        .bind(recipient)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected() == 1)
+}
+
+/// Deletes all of a recipient's notifications.
+pub async fn clear(db: impl Executor<'_>, recipient: AccountId) -> sqlx::Result<u64> {
+    sqlx::query("DELETE FROM notifications WHERE account_id = $1")
+        .bind(recipient)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
+}

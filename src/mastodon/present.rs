@@ -371,3 +371,24 @@ pub fn relationship(
         note: String::new(),
     }
 }
+
+/// A page of notifications, their statuses presented together.
+pub async fn notifications(
+    state: &AppState,
+    items: &[crate::service::notifications::NotificationDetail],
+    viewer: &AccountRow,
+) -> crate::error::AppResult<Vec<crate::mastodon::entities::notification::Notification>> {
+    let details: Vec<StatusDetail> = items.iter().filter_map(|n| n.status.clone()).collect();
+    let flags = ViewerFlags::load(state, Some(viewer), &details).await?;
+    Ok(items
+        .iter()
+        .map(|n| crate::mastodon::entities::notification::Notification {
+            id: n.notification.id.to_string(),
+            kind: n.notification.kind.clone(),
+            created_at: n.notification.created_at,
+            group_key: format!("ungrouped-{}", n.notification.id),
+            account: account(state, &n.from),
+            status: n.status.as_ref().map(|d| status(state, d, &flags)),
+        })
+        .collect())
+}

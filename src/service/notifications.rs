@@ -89,6 +89,28 @@ pub async fn page(
     limit: i64,
 ) -> AppResult<Vec<NotificationDetail>> {
     let rows = db::notifications::list(&state.db, viewer.id, types, max_id, limit).await?;
+    hydrate(state, user, viewer, rows).await
+}
+
+/// A page as the client API filters it (types, excluded types, from one account, and
+/// `max_id`/`since_id`/`min_id`).
+pub async fn api_page(
+    state: &AppState,
+    user: &User,
+    viewer: &Account,
+    filter: &db::notifications::NotificationFilter,
+    page: &db::statuses::Page,
+) -> AppResult<Vec<NotificationDetail>> {
+    let rows = db::notifications::list_filtered(&state.db, viewer.id, filter, page).await?;
+    hydrate(state, user, viewer, rows).await
+}
+
+async fn hydrate(
+    state: &AppState,
+    user: &User,
+    viewer: &Account,
+    rows: Vec<Notification>,
+) -> AppResult<Vec<NotificationDetail>> {
     let last_read = db::markers::last_read(&state.db, user.id, "notifications").await?;
     let account_ids: Vec<AccountId> = rows.iter().map(|n| n.from_account_id).collect();
     let accounts: HashMap<AccountId, Account> = db::accounts::find_many(&state.db, &account_ids)

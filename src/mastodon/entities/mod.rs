@@ -5,6 +5,7 @@
 pub mod account;
 pub mod application;
 pub mod instance;
+pub mod notification;
 pub mod status;
 
 use serde::Serializer;

@@ -3,5 +3,6 @@
 pub mod accounts;
 pub mod apps;
 pub mod instance;
+pub mod notifications;
 pub mod statuses;
 pub mod timelines;
