@@ -2,8 +2,11 @@
 //! Mastodon.py from PyPI (tests/clients/python/mastodon_py.py) and masto.js from npm
 //! (tests/clients/js/masto.mjs). Each registers an app, logs in through the OAuth
 //! authorization-code flow — our log-in and consent forms submitted as a browser would
-//! (masto.js with PKCE) — and checks the entities the library decoded. Each script prints
-//! one JSON line of results, asserted on here.
+//! (masto.js with PKCE) — and checks the entities the library decoded. Then, through each
+//! library's own methods, the person posts (hashtag, content warning), replies, favourites
+//! and boosts (and undoes both), reads the home, local and hashtag timelines, pages home
+//! on the `Link` header, reads the thread, posts twice with one `Idempotency-Key` and
+//! deletes the reply. Each script prints one JSON line of results, asserted on here.
 //!
 //! Packages are installed on first use, exactly as pinned, by tests/clients/install.sh
 //! (under a lock file, so parallel tests do not race; `.ci/run` runs it too). Skipped,
@@ -16,7 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
+use starling::db;
+use starling::id::StatusId;
 use support::TestApp;
 
 /// A whole script run: a few dozen requests. This only bounds a hanging run.
@@ -134,6 +139,116 @@ async fn assert_account(app: &TestApp, out: &Value, username: &str, id_key: &str
     );
 }
 
+/// The statuses-and-timelines steps, as both libraries report them. `key` names a result
+/// in the script's own casing (Mastodon.py snake_case, masto.js camelCase); `library` is
+/// the name in the scripts' texts, `hashtag` the tag they post.
+async fn assert_statuses(
+    app: &TestApp,
+    out: &Value,
+    key: impl Fn(&str) -> String,
+    library: &str,
+    hashtag: &str,
+) {
+    let get = |k: &str| &out[key(k).as_str()];
+    let digits = |v: &Value| {
+        v.as_str()
+            .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+    };
+
+    // The post: a digit-string id, sensitive because of its content warning, its tag.
+    let post_id = get("post_id");
+    assert!(digits(post_id), "post id: {out:#}");
+    assert_eq!(get("post_sensitive"), true, "{out:#}");
+    assert_eq!(get("post_tags"), &json!([hashtag]), "{out:#}");
+    // The reply points at it; the thread has the reply below the post.
+    assert_eq!(get("reply_in_reply_to_id"), post_id, "{out:#}");
+    let home = get("home_ids").as_array().expect("home ids");
+    assert_eq!(home.len(), 2, "home: the reply, then the post: {out:#}");
+    let reply_id = &home[0];
+    assert!(digits(reply_id) && reply_id != post_id, "{out:#}");
+    assert_eq!(&home[1], post_id, "{out:#}");
+    assert_eq!(get("context_descendants"), &json!([reply_id]), "{out:#}");
+    // Favourite and boost, and back.
+    assert_eq!(get("favourited"), &json!([true, 1]), "{out:#}");
+    assert_eq!(get("unfavourited"), &json!([false, 0]), "{out:#}");
+    assert_eq!(get("reblog_id_differs"), true, "{out:#}");
+    assert_eq!(get("reblog_of"), post_id, "{out:#}");
+    assert_eq!(get("unreblogged"), &json!([false, 0]), "{out:#}");
+    // The local and hashtag timelines.
+    assert_eq!(get("local_has_post"), true, "{out:#}");
+    assert_eq!(get("hashtag_ids"), &json!([post_id]), "{out:#}");
+    // One Idempotency-Key, one status.
+    assert_eq!(get("idempotent_same_id"), true, "{out:#}");
+    // Home one status a page, on the Link header: each of the three posts once, newest
+    // first; and back the other way.
+    let paged = get("paged_home_ids").as_array().expect("paged ids");
+    assert_eq!(paged.len(), 3, "{out:#}");
+    assert_eq!(&paged[1..], &home[..], "{out:#}");
+    assert!(digits(&paged[0]) && !home.contains(&paged[0]), "{out:#}");
+    // Deleting gives back the source; the deleted status is then not found.
+    assert_eq!(
+        get("deleted_text"),
+        format!("A reply from {library}, no tag").as_str(),
+        "{out:#}"
+    );
+    assert_eq!(get("deleted_fetch_status"), 404, "{out:#}");
+
+    // And on the server: the post with its content warning, the reply gone, no boost left.
+    let id = |v: &Value| StatusId(v.as_str().unwrap().parse().unwrap());
+    let post = db::statuses::find(&app.state.db, id(post_id))
+        .await
+        .unwrap()
+        .expect("the post is stored");
+    assert!(!post.spoiler_text.is_empty() && post.sensitive, "{post:?}");
+    assert_eq!(post.favourites_count, 0, "{post:?}");
+    assert_eq!(post.reblogs_count, 0, "{post:?}");
+    assert!(
+        db::statuses::find(&app.state.db, id(reply_id))
+            .await
+            .unwrap()
+            .is_none(),
+        "the deleted reply is still stored"
+    );
+    assert_eq!(
+        db::statuses::count_local(&app.state.db).await.unwrap(),
+        2,
+        "the post and the idempotent post"
+    );
+}
+
+/// The steps both scripts add after logging in, in order.
+const STATUS_STEPS: [&str; 12] = [
+    "post_status",
+    "reply",
+    "fetch_status",
+    "favourite",
+    "reblog",
+    "home",
+    "local",
+    "hashtag",
+    "context",
+    "idempotency",
+    "page_home",
+    "delete",
+];
+
+/// `snake_case` → `camelCase`, masto.js's spelling of the same result.
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[tokio::test]
 async fn mastodon_py_logs_in_through_oauth_and_reads_the_account() {
     if !available(
@@ -164,19 +279,30 @@ async fn mastodon_py_logs_in_through_oauth_and_reads_the_account() {
     // authorize URL must not log the signed-in person out.
     assert_eq!(out["version_check"], "created", "{out:#}");
     assert_eq!(out["reauthorize_sign_ins"], 0, "{out:#}");
+    let mut steps = vec![
+        "register_app",
+        "version_check",
+        "authorize",
+        "token",
+        "verify_account",
+        "verify_app",
+        "revoke",
+        "authorize_again",
+    ];
+    steps.extend(STATUS_STEPS);
+    assert_eq!(out["steps"], json!(steps), "{out:#}");
+
+    assert_statuses(&app, &out, str::to_string, "Mastodon.py", "starlingpy").await;
+    // fetch_next until it runs out (an empty page, or a page without `next`), then
+    // fetch_previous from the oldest page back to the newest.
+    assert_eq!(out["paged_home_pages"], 3, "{out:#}");
+    let end = out["paged_home_end"].as_str().unwrap_or_default();
+    assert!(matches!(end, "empty_page" | "no_next_link"), "{out:#}");
+    let paged = out["paged_home_ids"].as_array().unwrap();
     assert_eq!(
-        out["steps"],
-        serde_json::json!([
-            "register_app",
-            "version_check",
-            "authorize",
-            "token",
-            "verify_account",
-            "verify_app",
-            "revoke",
-            "authorize_again"
-        ]),
-        "{out:#}"
+        out["paged_back_ids"],
+        json!([paged[1], paged[0]]),
+        "fetch_previous from the oldest page: {out:#}"
     );
 }
 
@@ -201,7 +327,7 @@ async fn masto_js_logs_in_with_pkce_and_reads_the_account() {
     assert_eq!(out["tokenScope"], "read write follow", "{out:#}");
     assert_eq!(
         out["redirectUris"],
-        serde_json::json!(["starlingtest://callback"]),
+        json!(["starlingtest://callback"]),
         "{out:#}"
     );
     // A code with the wrong PKCE verifier is refused, as Mastodon does (400 invalid_grant).
@@ -212,20 +338,36 @@ async fn masto_js_logs_in_with_pkce_and_reads_the_account() {
     assert_eq!(out["revokedStatus"], 401, "{out:#}");
     let instance = out["instance"].as_str().unwrap_or_default();
     assert!(matches!(instance, "checked" | "skipped"), "{out:#}");
-    assert_eq!(
-        out["steps"],
-        serde_json::json!([
-            "instance",
-            "register_app",
-            "server_metadata",
-            "sign_in",
-            "authorize",
-            "token",
-            "verify_account",
-            "verify_app",
-            "client_credentials",
-            "revoke"
-        ]),
-        "{out:#}"
+    let mut steps = vec![
+        "instance",
+        "register_app",
+        "server_metadata",
+        "sign_in",
+        "authorize",
+        "token",
+        "verify_account",
+        "verify_app",
+        "client_credentials",
+    ];
+    steps.extend(STATUS_STEPS);
+    steps.push("revoke");
+    assert_eq!(out["steps"], json!(steps), "{out:#}");
+
+    assert_statuses(&app, &out, camel, "masto.js", "starlingjs").await;
+    // The paginator's pages (limit=1, so the Link URLs kept `limit`): one status each, and
+    // at most one empty page at the end.
+    let sizes: Vec<u64> = out["pagedHomePages"]
+        .as_array()
+        .expect("page sizes")
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect();
+    assert!(
+        sizes == [1, 1, 1] || sizes == [1, 1, 1, 0],
+        "page sizes {sizes:?}: {out:#}"
     );
+    // rel="prev" from min_id=0: oldest first.
+    let mut back = out["pagedHomeIds"].as_array().unwrap().clone();
+    back.reverse();
+    assert_eq!(out["pagedBackIds"], json!(back), "{out:#}");
 }

@@ -73,3 +73,21 @@ pub async fn uri_of(
         .fetch_optional(db)
         .await
 }
+
+/// A page of (block id, blocked account), newest block first.
+pub async fn page(
+    db: impl Executor<'_>,
+    account: AccountId,
+    max_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<(i64, AccountId)>> {
+    sqlx::query_as(
+        "SELECT id, target_account_id FROM blocks WHERE account_id = $1 AND ($2::bigint IS NULL OR id < $2) \
+         ORDER BY id DESC LIMIT $3",
+    )
+    .bind(account)
+    .bind(max_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

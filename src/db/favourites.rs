@@ -101,3 +101,21 @@ pub async fn delete_batch_by_account(
     .fetch_one(db)
     .await
 }
+
+/// A page of (favourite id, status id), newest favourite first.
+pub async fn page(
+    db: impl Executor<'_>,
+    account: AccountId,
+    max_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<(i64, StatusId)>> {
+    sqlx::query_as(
+        "SELECT id, status_id FROM favourites WHERE account_id = $1 AND ($2::bigint IS NULL OR id < $2) \
+         ORDER BY id DESC LIMIT $3",
+    )
+    .bind(account)
+    .bind(max_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

@@ -291,3 +291,21 @@ pub async fn relationships(
     .fetch_all(db)
     .await
 }
+
+/// A page of (request id, requester) waiting for `target`, newest first.
+pub async fn requests_page(
+    db: impl Executor<'_>,
+    target: AccountId,
+    max_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<(i64, AccountId)>> {
+    sqlx::query_as(
+        "SELECT id, account_id FROM follow_requests WHERE target_account_id = $1 \
+         AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+    )
+    .bind(target)
+    .bind(max_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

@@ -33,3 +33,47 @@ pub async fn advance(
     .await
     .map(|_| ())
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Marker {
+    pub timeline: String,
+    pub last_read_id: i64,
+    pub version: i32,
+    pub updated_at: time::OffsetDateTime,
+}
+
+/// The user's markers of these timelines (only those ever set).
+pub async fn of_user(
+    db: impl Executor<'_>,
+    user: UserId,
+    timelines: &[String],
+) -> sqlx::Result<Vec<Marker>> {
+    sqlx::query_as(
+        "SELECT timeline, last_read_id, version, updated_at FROM markers \
+         WHERE user_id = $1 AND timeline = ANY($2) ORDER BY timeline",
+    )
+    .bind(user)
+    .bind(timelines)
+    .fetch_all(db)
+    .await
+}
+
+/// Sets a marker where the client says (back as well as forward), counting versions.
+pub async fn set(
+    db: impl Executor<'_>,
+    user: UserId,
+    timeline: &str,
+    id: i64,
+) -> sqlx::Result<Marker> {
+    sqlx::query_as(
+        "INSERT INTO markers (user_id, timeline, last_read_id) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id, timeline) DO UPDATE SET last_read_id = excluded.last_read_id, \
+           version = markers.version + 1, updated_at = now() \
+         RETURNING timeline, last_read_id, version, updated_at",
+    )
+    .bind(user)
+    .bind(timeline)
+    .bind(id)
+    .fetch_one(db)
+    .await
+}

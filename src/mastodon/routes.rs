@@ -7,7 +7,9 @@ use axum::http::{HeaderName, Method, header};
 use axum::routing::{get, post};
 use tower_http::cors::{Any, CorsLayer};
 
-use crate::mastodon::handlers::{accounts, apps, instance, notifications, statuses, timelines};
+use crate::mastodon::handlers::{
+    accounts, apps, collections, instance, markers, notifications, statuses, timelines,
+};
 use crate::oauth::token;
 use crate::state::AppState;
 
@@ -100,6 +102,24 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/notifications/{id}/dismiss",
             post(notifications::dismiss),
         )
+        .route("/api/v1/statuses/{id}/bookmark", post(statuses::bookmark))
+        .route(
+            "/api/v1/statuses/{id}/unbookmark",
+            post(statuses::unbookmark),
+        )
+        .route("/api/v1/bookmarks", get(collections::bookmarks))
+        .route("/api/v1/favourites", get(collections::favourites))
+        .route("/api/v1/blocks", get(collections::blocks))
+        .route("/api/v1/follow_requests", get(collections::follow_requests))
+        .route(
+            "/api/v1/follow_requests/{id}/authorize",
+            post(collections::authorize),
+        )
+        .route(
+            "/api/v1/follow_requests/{id}/reject",
+            post(collections::reject),
+        )
+        .route("/api/v1/markers", get(markers::show).post(markers::update))
         .route("/oauth/token", post(token::token))
         .route("/oauth/revoke", post(token::revoke))
         .route(

@@ -2,7 +2,9 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod collections;
 pub mod instance;
+pub mod markers;
 pub mod notifications;
 pub mod statuses;
 pub mod timelines;

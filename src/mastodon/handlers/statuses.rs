@@ -189,3 +189,32 @@ pub async fn unreblog(
     let original = statuses_service::unreblog(&state, me, status_id(&id)?).await?;
     Ok(Json(one(&state, original.id, Some(me)).await?))
 }
+
+pub async fn bookmark(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let (_, me) = auth.user("write:bookmarks")?;
+    let id = status_id(&id)?;
+    // Only what one may see can be bookmarked (S27).
+    let s = db::statuses::find_visible(&state.db, id, Some(me.id))
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    db::bookmarks::insert(&state.db, me.id, s.id).await?;
+    Ok(Json(one(&state, s.id, Some(me)).await?))
+}
+
+pub async fn unbookmark(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let (_, me) = auth.user("write:bookmarks")?;
+    let id = status_id(&id)?;
+    let s = db::statuses::find_visible(&state.db, id, Some(me.id))
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    db::bookmarks::delete(&state.db, me.id, s.id).await?;
+    Ok(Json(one(&state, s.id, Some(me)).await?))
+}

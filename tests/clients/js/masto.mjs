@@ -1,7 +1,9 @@
 // masto.js (npm) drives a running Starling, as an app would: registers itself, sends the
 // person through the OAuth authorization-code flow WITH PKCE (S256) — our real log-in and
 // consent forms, submitted by a cookie-keeping "browser" built on fetch — trades the code
-// for a token with masto's OAuth client, then reads back what masto decoded.
+// for a token with masto's OAuth client, then reads back what masto decoded. Then, as that
+// person, with masto's own methods: posts, replies, favourites, boosts, reads the home,
+// local and hashtag timelines (paging on the Link header), the thread, and deletes.
 //
 // masto.js has no helper for the authorize step (building the URL, PKCE): that part is
 // written here, as a Node/web app using masto would write it.
@@ -366,6 +368,219 @@ step("client_credentials", async (ctx) => {
     () => appOnly.v1.accounts.verifyCredentials(),
     "verify_credentials with an app-only token",
   );
+});
+
+// --- Statuses and timelines ----------------------------------------------------------------
+//
+// As the signed-in person, through masto's own methods: a post with a hashtag and a
+// content warning, a reply, favourite and boost (and back), the home, local and hashtag
+// timelines, Link paging with masto's paginator, the thread, Idempotency-Key, delete.
+// Before `revoke`, which ends the token.
+
+const HASHTAG = "starlingjs";
+const POST_TEXT = `Hello from masto.js #${HASHTAG}`;
+const POST_CW = "Test post (masto.js)";
+const REPLY_TEXT = "A reply from masto.js, no tag";
+
+const ids = (statuses) => statuses.map((s) => s.id);
+
+/** The types of a Status as masto decoded it; returns its id. */
+function expectStatus(s, what, accountId) {
+  const id = expectDigits(s.id, `${what}: id`);
+  expectDate(s.createdAt, `${what}: createdAt`);
+  expectEqual(s.account?.id, accountId, `${what}: account.id`);
+  check(typeof s.content === "string" && s.content, `${what}: content ${JSON.stringify(s.content)}`);
+  check(typeof s.uri === "string" && s.uri, `${what}: uri ${JSON.stringify(s.uri)}`);
+  for (const key of ["repliesCount", "reblogsCount", "favouritesCount"]) {
+    check(Number.isInteger(s[key]), `${what}: ${key} should be an integer, got ${s[key]}`);
+  }
+  return id;
+}
+
+function expectNewestFirst(statuses, what) {
+  for (let i = 1; i < statuses.length; i++) {
+    const [newer, older] = [statuses[i - 1], statuses[i]];
+    check(
+      BigInt(newer.id) > BigInt(older.id) && Date.parse(newer.createdAt) >= Date.parse(older.createdAt),
+      `${what} is not newest first: ${newer.id} (${newer.createdAt}) before ${older.id} (${older.createdAt})`,
+    );
+  }
+}
+
+function expectSame(actual, expected, what) {
+  check(
+    JSON.stringify(actual) === JSON.stringify(expected),
+    `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`,
+  );
+}
+
+step("post_status", async (ctx) => {
+  const s = await ctx.rest.v1.statuses.create({
+    status: POST_TEXT,
+    spoilerText: POST_CW,
+    visibility: "public",
+    language: "en",
+  });
+  ctx.out.postId = expectStatus(s, "the new post", ctx.out.accountId);
+  expectEqual(s.spoilerText, POST_CW, "spoilerText");
+  expectEqual(s.sensitive, true, "sensitive (a post with a content warning)");
+  expectEqual(s.visibility, "public", "visibility");
+  expectEqual(s.language, "en", "language");
+  expectEqual(s.inReplyToId, null, "inReplyToId of a new post");
+  check(s.content.includes(HASHTAG), `the content should carry #${HASHTAG}: ${s.content}`);
+  expectSame(s.tags.map((t) => t.name.toLowerCase()), [HASHTAG], "the post's tags");
+  expectSame([s.favourited, s.reblogged], [false, false], "[favourited, reblogged]");
+  expectSame([s.favouritesCount, s.reblogsCount, s.repliesCount], [0, 0, 0], "counts");
+  ctx.post = s;
+  ctx.out.postSensitive = s.sensitive;
+  ctx.out.postTags = s.tags.map((t) => t.name);
+});
+
+step("reply", async (ctx) => {
+  const s = await ctx.rest.v1.statuses.create({
+    status: REPLY_TEXT,
+    inReplyToId: ctx.post.id,
+    visibility: "public",
+  });
+  const id = expectStatus(s, "the reply", ctx.out.accountId);
+  check(id !== ctx.post.id, "the reply has the post's id");
+  expectEqual(s.inReplyToId, ctx.post.id, "the reply's inReplyToId");
+  expectEqual(s.inReplyToAccountId, ctx.out.accountId, "the reply's inReplyToAccountId");
+  ctx.reply = s;
+  ctx.out.replyInReplyToId = s.inReplyToId;
+});
+
+step("fetch_status", async (ctx) => {
+  const s = await ctx.rest.v1.statuses.$select(ctx.post.id).fetch();
+  expectStatus(s, "the fetched post", ctx.out.accountId);
+  expectEqual(s.id, ctx.post.id, "the fetched post's id");
+  expectEqual(s.content, ctx.post.content, "the fetched post's content");
+  expectEqual(s.createdAt, ctx.post.createdAt, "the fetched post's createdAt");
+  expectEqual(s.repliesCount, 1, "repliesCount of the post");
+});
+
+step("favourite", async (ctx) => {
+  const post = ctx.rest.v1.statuses.$select(ctx.post.id);
+  let s = await post.favourite();
+  expectEqual(s.id, ctx.post.id, "the favourited status's id");
+  expectSame([s.favourited, s.favouritesCount], [true, 1], "[favourited, favouritesCount]");
+  ctx.out.favourited = [s.favourited, s.favouritesCount];
+  s = await post.unfavourite();
+  expectEqual(s.id, ctx.post.id, "the unfavourited status's id");
+  expectSame([s.favourited, s.favouritesCount], [false, 0], "[favourited, favouritesCount] after unfavourite");
+  ctx.out.unfavourited = [s.favourited, s.favouritesCount];
+});
+
+step("reblog", async (ctx) => {
+  const post = ctx.rest.v1.statuses.$select(ctx.post.id);
+  const boost = await post.reblog();
+  const id = expectDigits(boost.id, "the boost's id");
+  check(id !== ctx.post.id, `the boost should have its own id, got the post's (${id})`);
+  check(boost.reblog, "the boost has no `reblog`");
+  expectEqual(boost.reblog.id, ctx.post.id, "the boost's reblog.id");
+  expectEqual(boost.account?.id, ctx.out.accountId, "the boost's account.id");
+  expectDate(boost.createdAt, "the boost's createdAt");
+  expectEqual(boost.reblog.reblogged, true, "reblog.reblogged");
+  expectEqual(boost.reblog.reblogsCount, 1, "reblog.reblogsCount");
+  ctx.out.reblogIdDiffers = id !== ctx.post.id;
+  ctx.out.reblogOf = boost.reblog.id;
+  const s = await post.unreblog();
+  expectEqual(s.id, ctx.post.id, "unreblog returns the original status");
+  expectSame([s.reblogged, s.reblogsCount], [false, 0], "[reblogged, reblogsCount] after unreblog");
+  ctx.out.unreblogged = [s.reblogged, s.reblogsCount];
+});
+
+step("home", async (ctx) => {
+  // A paginator is a thenable: awaiting it is its first page.
+  const home = await ctx.rest.v1.timelines.home.list();
+  for (const s of home) expectStatus(s, "a home timeline status", ctx.out.accountId);
+  expectSame(ids(home), [ctx.reply.id, ctx.post.id], "the home timeline's ids");
+  expectNewestFirst(home, "the home timeline");
+  ctx.out.homeIds = ids(home);
+});
+
+step("local", async (ctx) => {
+  const local = await ctx.rest.v1.timelines.public.list({ local: true });
+  check(ids(local).includes(ctx.post.id), `the local timeline ${ids(local)} lacks the post ${ctx.post.id}`);
+  for (const s of local) {
+    check(!s.account.acct.includes("@"), `a remote account on the local timeline: ${s.account.acct}`);
+  }
+  expectNewestFirst(local, "the local timeline");
+  const pub = await ctx.rest.v1.timelines.public.list();
+  check(ids(pub).includes(ctx.post.id), `the public timeline ${ids(pub)} lacks the post ${ctx.post.id}`);
+  ctx.out.localHasPost = true;
+});
+
+step("hashtag", async (ctx) => {
+  const tagged = await ctx.rest.v1.timelines.tag.$select(HASHTAG).list();
+  expectSame(ids(tagged), [ctx.post.id], `the #${HASHTAG} timeline's ids`);
+  ctx.out.hashtagIds = ids(tagged);
+});
+
+step("context", async (ctx) => {
+  let c = await ctx.rest.v1.statuses.$select(ctx.post.id).context.fetch();
+  expectSame(ids(c.ancestors), [], "the post's ancestors");
+  expectSame(ids(c.descendants), [ctx.reply.id], "the post's descendants");
+  ctx.out.contextDescendants = ids(c.descendants);
+  c = await ctx.rest.v1.statuses.$select(ctx.reply.id).context.fetch();
+  expectSame(ids(c.ancestors), [ctx.post.id], "the reply's ancestors");
+  expectSame(ids(c.descendants), [], "the reply's descendants");
+});
+
+step("idempotency", async (ctx) => {
+  // masto 7 has no idempotencyKey option: the header goes in through requestInit.
+  const key = base64url(randomBytes(16));
+  const meta = { requestInit: { headers: { "Idempotency-Key": key } } };
+  const params = { status: "Posted once, sent twice (masto.js)" };
+  const first = await ctx.rest.v1.statuses.create(params, meta);
+  const again = await ctx.rest.v1.statuses.create(params, meta);
+  expectDigits(first.id, "the idempotent post's id");
+  expectEqual(again.id, first.id, "the id of the retried post (same Idempotency-Key)");
+  const home = ids(await ctx.rest.v1.timelines.home.list());
+  expectEqual(home.filter((id) => id === first.id).length, 1, `the idempotent post in the home timeline ${home}`);
+  expectEqual(home.length, 3, `statuses in the home timeline ${home}`);
+  ctx.idempotent = first;
+  ctx.out.idempotentSameId = again.id === first.id;
+});
+
+step("page_home", async (ctx) => {
+  // masto's paginator follows the Link header's rel="next" until a page has none.
+  // The three posts: with limit=1 each page must hold one, so the Link URLs keep `limit`.
+  const expected = [ctx.idempotent.id, ctx.reply.id, ctx.post.id];
+  const pages = [];
+  for await (const page of ctx.rest.v1.timelines.home.list({ limit: 1 })) {
+    check(pages.length < 10, `the paginator does not stop: ${JSON.stringify(pages)}`);
+    check(page.length <= 1, `limit=1 gave ${page.length} statuses`);
+    pages.push(ids(page));
+  }
+  const seen = pages.flat();
+  ctx.out.pagedHomeIds = seen;
+  ctx.out.pagedHomePages = pages.map((p) => p.length);
+  expectSame(seen, expected, "the home timeline paged with the paginator (limit=1)");
+  check(new Set(seen).size === seen.length, `a status came twice: ${seen}`);
+
+  // And the other way: from the oldest (min_id=0), following rel="prev" with .values().
+  const back = [];
+  const older = ctx.rest.v1.timelines.home.list({ limit: 1, minId: "0" }).setDirection("prev");
+  expectEqual(older.getDirection(), "prev", "the paginator's direction");
+  for await (const page of older.values()) {
+    check(back.length < 10, `the paginator does not stop: ${JSON.stringify(back)}`);
+    check(page.length <= 1, `limit=1 gave ${page.length} statuses (paging back)`);
+    back.push(...ids(page));
+  }
+  ctx.out.pagedBackIds = back;
+  expectSame(back, [...expected].reverse(), "the home timeline paged back (rel=prev from min_id=0)");
+});
+
+step("delete", async (ctx) => {
+  const reply = ctx.rest.v1.statuses.$select(ctx.reply.id);
+  const gone = await reply.remove();
+  expectEqual(gone.id, ctx.reply.id, "the deleted status's id");
+  expectEqual(gone.text, REPLY_TEXT, "the deleted status's text (its source)");
+  ctx.out.deletedText = gone.text;
+  ctx.out.deletedFetchStatus = await expectHttpError(() => reply.fetch(), "fetching the deleted status");
+  const c = await ctx.rest.v1.statuses.$select(ctx.post.id).context.fetch();
+  expectSame(ids(c.descendants), [], "the post's descendants after the delete");
 });
 
 step("revoke", async (ctx) => {

@@ -2,7 +2,9 @@
 """Mastodon.py (PyPI) drives a running Starling, as an app would: registers itself, sends
 the person through the OAuth authorization-code flow (our real log-in and consent forms,
 submitted by a cookie-keeping "browser"), trades the code for a token with the library's
-own `log_in`, then reads back what the library decoded.
+own `log_in`, then reads back what the library decoded. Then, as that person, with the
+library's own methods: posts, replies, favourites, boosts, reads the home, local and
+hashtag timelines (paging on the Link header), the thread, and deletes.
 
 Run by tests/real_clients.rs with BASE_URL, USERNAME and PASSWORD in the environment.
 On success, prints exactly one JSON line (the results) on stdout and exits 0. On any
@@ -16,6 +18,7 @@ Adding a step: write `def step_x(ctx: Context) -> None` below, decorate it with 
 from __future__ import annotations
 
 import datetime
+import functools
 import html
 import importlib.metadata
 import json
@@ -24,13 +27,15 @@ import re
 import secrets
 import sys
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Callable
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
-from mastodon import Mastodon, MastodonUnauthorizedError
+from mastodon import Mastodon, MastodonNotFoundError, MastodonUnauthorizedError
+from mastodon.errors import MastodonWarning
 
 # A custom-scheme redirect URI, as phone apps register.
 REDIRECT_URI = "starlingtest://callback"
@@ -160,6 +165,11 @@ class Context:
     api: Mastodon | None = None
     state: str = ""
     code: str = ""
+    account_id: str = ""
+    # The statuses the steps post (Mastodon.py's Status entities).
+    post: Any = None
+    reply: Any = None
+    idempotent: Any = None
 
 
 STEPS: list[Callable[[Context], None]] = []
@@ -378,6 +388,245 @@ def step_authorize_again(ctx: Context) -> None:
     me = ctx.api.account_verify_credentials()
     expect_equal(me.username, ctx.username, "username with the second token")
     ctx.out["authorized_again"] = True
+    ctx.account_id = expect_digits(me.id, "account id with the second token")
+
+
+# --- Statuses and timelines -------------------------------------------------------------
+#
+# As the signed-in person, through the library's own methods: a post with a hashtag and a
+# content warning, a reply, favourite and boost (and back), the home, local and hashtag
+# timelines, Link paging with fetch_next/fetch_previous, the thread, Idempotency-Key,
+# delete. Mastodon.py's warnings (MastodonWarning: the library finding something odd about
+# the server) fail these steps instead of scrolling by.
+
+HASHTAG = "starlingpy"
+POST_TEXT = f"Hello from Mastodon.py #{HASHTAG}"
+POST_CW = "Test post (Mastodon.py)"
+REPLY_TEXT = "A reply from Mastodon.py, no tag"
+
+
+def status_step(fn: Callable[[Context], None]) -> Callable[[Context], None]:
+    """`@step`, with Mastodon.py's warnings turned into errors."""
+
+    @functools.wraps(fn)
+    def strict(ctx: Context) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", MastodonWarning)
+            fn(ctx)
+
+    return step(strict)
+
+
+def ids(statuses: Any) -> list[str]:
+    return [str(s.id) for s in statuses]
+
+
+def expect_status(s: Any, what: str, account_id: str) -> str:
+    """The types of a Status as Mastodon.py decoded it; returns its id."""
+    sid = expect_digits(s.id, f"{what}: id")
+    check(isinstance(s.created_at, datetime.datetime), f"{what}: created_at not decoded: {s.created_at!r}")
+    check(s.created_at.tzinfo is not None, f"{what}: created_at has no time zone: {s.created_at!r}")
+    expect_equal(str(s.account.id), account_id, f"{what}: account.id")
+    check(isinstance(s.content, str) and s.content, f"{what}: content {s.content!r}")
+    check(isinstance(s.uri, str) and s.uri, f"{what}: uri {s.uri!r}")
+    for key in ("replies_count", "reblogs_count", "favourites_count"):
+        check(isinstance(s[key], int), f"{what}: {key} should be an integer, got {s[key]!r}")
+    return sid
+
+
+def expect_newest_first(statuses: Any, what: str) -> None:
+    for newer, older in zip(statuses, statuses[1:]):
+        check(
+            int(str(newer.id)) > int(str(older.id)) and newer.created_at >= older.created_at,
+            f"{what} is not newest first: {newer.id} ({newer.created_at}) before "
+            f"{older.id} ({older.created_at})",
+        )
+
+
+@status_step
+def step_post_status(ctx: Context) -> None:
+    """POST /api/v1/statuses: a public post with a hashtag and a content warning."""
+    s = ctx.api.status_post(POST_TEXT, spoiler_text=POST_CW, visibility="public", language="en")
+    sid = expect_status(s, "the new post", ctx.account_id)
+    expect_equal(s.spoiler_text, POST_CW, "spoiler_text")
+    # Mastodon.py always sends sensitive=0; a content warning makes the post sensitive.
+    expect_equal(s.sensitive, True, "sensitive (a post with a content warning)")
+    expect_equal(s.visibility, "public", "visibility")
+    expect_equal(s.language, "en", "language")
+    expect_equal(s.in_reply_to_id, None, "in_reply_to_id of a new post")
+    check(HASHTAG in s.content, f"the content should carry #{HASHTAG}: {s.content!r}")
+    expect_equal([t.name.lower() for t in s.tags], [HASHTAG], "the post's tags")
+    expect_equal((s.favourited, s.reblogged), (False, False), "(favourited, reblogged)")
+    expect_equal((s.favourites_count, s.reblogs_count, s.replies_count), (0, 0, 0), "counts")
+    ctx.post = s
+    ctx.out["post_id"] = sid
+    ctx.out["post_sensitive"] = s.sensitive
+    ctx.out["post_tags"] = [t.name for t in s.tags]
+
+
+@status_step
+def step_reply(ctx: Context) -> None:
+    """POST /api/v1/statuses with in_reply_to_id."""
+    s = ctx.api.status_post(REPLY_TEXT, in_reply_to_id=ctx.post, visibility="public")
+    sid = expect_status(s, "the reply", ctx.account_id)
+    check(sid != str(ctx.post.id), "the reply has the post's id")
+    expect_equal(str(s.in_reply_to_id), str(ctx.post.id), "the reply's in_reply_to_id")
+    expect_equal(str(s.in_reply_to_account_id), ctx.account_id, "the reply's in_reply_to_account_id")
+    ctx.reply = s
+    ctx.out["reply_in_reply_to_id"] = str(s.in_reply_to_id)
+
+
+@status_step
+def step_fetch_status(ctx: Context) -> None:
+    """GET /api/v1/statuses/:id: the post, now with one reply."""
+    s = ctx.api.status(ctx.post.id)
+    expect_status(s, "the fetched post", ctx.account_id)
+    expect_equal(str(s.id), str(ctx.post.id), "the fetched post's id")
+    expect_equal(s.content, ctx.post.content, "the fetched post's content")
+    expect_equal(s.created_at, ctx.post.created_at, "the fetched post's created_at")
+    expect_equal(s.replies_count, 1, "replies_count of the post")
+
+
+@status_step
+def step_favourite(ctx: Context) -> None:
+    """POST /api/v1/statuses/:id/favourite, then /unfavourite."""
+    s = ctx.api.status_favourite(ctx.post)
+    expect_equal(str(s.id), str(ctx.post.id), "the favourited status's id")
+    expect_equal((s.favourited, s.favourites_count), (True, 1), "(favourited, favourites_count)")
+    ctx.out["favourited"] = [s.favourited, s.favourites_count]
+    s = ctx.api.status_unfavourite(ctx.post)
+    expect_equal(str(s.id), str(ctx.post.id), "the unfavourited status's id")
+    expect_equal((s.favourited, s.favourites_count), (False, 0), "(favourited, favourites_count) after unfavourite")
+    ctx.out["unfavourited"] = [s.favourited, s.favourites_count]
+
+
+@status_step
+def step_reblog(ctx: Context) -> None:
+    """POST /api/v1/statuses/:id/reblog (a new status wrapping the post), then /unreblog."""
+    boost = ctx.api.status_reblog(ctx.post)
+    bid = expect_digits(boost.id, "the boost's id")
+    check(bid != str(ctx.post.id), f"the boost should have its own id, got the post's ({bid})")
+    check(boost.reblog is not None, "the boost has no `reblog`")
+    expect_equal(str(boost.reblog.id), str(ctx.post.id), "the boost's reblog.id")
+    expect_equal(str(boost.account.id), ctx.account_id, "the boost's account.id")
+    check(isinstance(boost.created_at, datetime.datetime), f"the boost's created_at: {boost.created_at!r}")
+    expect_equal(boost.reblog.reblogged, True, "reblog.reblogged")
+    expect_equal(boost.reblog.reblogs_count, 1, "reblog.reblogs_count")
+    ctx.out["reblog_id_differs"] = bid != str(ctx.post.id)
+    ctx.out["reblog_of"] = str(boost.reblog.id)
+    s = ctx.api.status_unreblog(ctx.post)
+    expect_equal(str(s.id), str(ctx.post.id), "unreblog returns the original status")
+    expect_equal((s.reblogged, s.reblogs_count), (False, 0), "(reblogged, reblogs_count) after unreblog")
+    ctx.out["unreblogged"] = [s.reblogged, s.reblogs_count]
+
+
+@status_step
+def step_home(ctx: Context) -> None:
+    """GET /api/v1/timelines/home: the reply, then the post (the boost is gone)."""
+    home = ctx.api.timeline_home()
+    for s in home:
+        expect_status(s, "a home timeline status", ctx.account_id)
+    expect_equal(ids(home), [str(ctx.reply.id), str(ctx.post.id)], "the home timeline's ids")
+    expect_newest_first(home, "the home timeline")
+    ctx.out["home_ids"] = ids(home)
+
+
+@status_step
+def step_local(ctx: Context) -> None:
+    """GET /api/v1/timelines/public?local=1 (timeline_local) and the whole public one."""
+    local = ctx.api.timeline_local()
+    check(str(ctx.post.id) in ids(local), f"the local timeline {ids(local)} lacks the post {ctx.post.id}")
+    for s in local:
+        check("@" not in s.account.acct, f"a remote account on the local timeline: {s.account.acct}")
+    expect_newest_first(local, "the local timeline")
+    public = ctx.api.timeline_public()
+    check(str(ctx.post.id) in ids(public), f"the public timeline {ids(public)} lacks the post {ctx.post.id}")
+    ctx.out["local_has_post"] = True
+
+
+@status_step
+def step_hashtag(ctx: Context) -> None:
+    """GET /api/v1/timelines/tag/:hashtag: the tagged post, not the untagged reply."""
+    tagged = ctx.api.timeline_hashtag(HASHTAG)
+    expect_equal(ids(tagged), [str(ctx.post.id)], f"the #{HASHTAG} timeline's ids")
+    ctx.out["hashtag_ids"] = ids(tagged)
+
+
+@status_step
+def step_context(ctx: Context) -> None:
+    """GET /api/v1/statuses/:id/context, from both ends of the thread."""
+    c = ctx.api.status_context(ctx.post)
+    expect_equal(ids(c.ancestors), [], "the post's ancestors")
+    expect_equal(ids(c.descendants), [str(ctx.reply.id)], "the post's descendants")
+    c = ctx.api.status_context(ctx.reply)
+    expect_equal(ids(c.ancestors), [str(ctx.post.id)], "the reply's ancestors")
+    expect_equal(ids(c.descendants), [], "the reply's descendants")
+    ctx.out["context_descendants"] = ids(ctx.api.status_context(ctx.post).descendants)
+
+
+@status_step
+def step_idempotency(ctx: Context) -> None:
+    """The same post sent twice with one Idempotency-Key is one status."""
+    key = secrets.token_hex(16)
+    first = ctx.api.status_post("Posted once, sent twice (Mastodon.py)", idempotency_key=key)
+    again = ctx.api.status_post("Posted once, sent twice (Mastodon.py)", idempotency_key=key)
+    expect_digits(first.id, "the idempotent post's id")
+    expect_equal(str(again.id), str(first.id), "the id of the retried post (same Idempotency-Key)")
+    home = ids(ctx.api.timeline_home())
+    expect_equal(home.count(str(first.id)), 1, f"the idempotent post in the home timeline {home}")
+    expect_equal(len(home), 3, f"statuses in the home timeline {home}")
+    ctx.idempotent = first
+    ctx.out["idempotent_same_id"] = str(again.id) == str(first.id)
+
+
+@status_step
+def step_page_home(ctx: Context) -> None:
+    """The home timeline (the three posts) one status a page, following the Link header with
+    fetch_next until it runs out, then back with fetch_previous from the oldest page."""
+    expected = [str(ctx.idempotent.id), str(ctx.reply.id), str(ctx.post.id)]
+    seen: list[str] = []
+    pages = 0
+    page = ctx.api.timeline_home(limit=1)
+    last = None
+    while page:
+        pages += 1
+        check(pages <= 10, f"fetch_next does not stop: {seen}")
+        check(len(page) <= 1, f"limit=1 gave {len(page)} statuses")
+        seen += ids(page)
+        last = page
+        page = ctx.api.fetch_next(page)
+    ctx.out["paged_home_ids"] = seen
+    ctx.out["paged_home_pages"] = pages
+    # How it ran out: an empty page, or a page with no `next` link (fetch_next → None).
+    ctx.out["paged_home_end"] = "no_next_link" if page is None else "empty_page"
+    expect_equal(seen, expected, "the home timeline paged with fetch_next (limit=1)")
+    check(len(set(seen)) == len(seen), f"a status came twice: {seen}")
+
+    back: list[str] = []
+    page = ctx.api.fetch_previous(last)
+    while page:
+        check(len(back) <= 10, f"fetch_previous does not stop: {back}")
+        check(len(page) <= 1, f"limit=1 gave {len(page)} statuses (paging back)")
+        back += ids(page)
+        page = ctx.api.fetch_previous(page)
+    ctx.out["paged_back_ids"] = back
+    expect_equal(back, list(reversed(expected[:-1])), "the home timeline paged back with fetch_previous")
+
+
+@status_step
+def step_delete(ctx: Context) -> None:
+    """DELETE /api/v1/statuses/:id returns the status with its source `text`; it is gone."""
+    gone = ctx.api.status_delete(ctx.reply)
+    expect_equal(str(gone.id), str(ctx.reply.id), "the deleted status's id")
+    expect_equal(gone.get("text"), REPLY_TEXT, "the deleted status's text (its source)")
+    ctx.out["deleted_text"] = gone.get("text")
+    try:
+        ctx.api.status(ctx.reply.id)
+    except MastodonNotFoundError as e:
+        ctx.out["deleted_fetch_status"] = e.args[1]
+    else:
+        raise Failure(f"the deleted status {ctx.reply.id} can still be fetched")
+    expect_equal(ids(ctx.api.status_context(ctx.post).descendants), [], "the post's descendants after the delete")
 
 
 # --- Driver ---------------------------------------------------------------------------
