@@ -384,3 +384,151 @@ async fn a_content_warning_post_snapshot() {
     );
     snapshot::assert_json_snapshot("api/status_cw.json", &redactor(&app), &cw.json);
 }
+
+#[tokio::test]
+async fn edits_keep_history_and_the_rest_of_the_status_endpoints() {
+    let app = TestApp::start().await;
+    let alice = user_token(&app, "alice", "read write").await;
+    let bob = user_token(&app, "bob", "read write").await;
+    let post = post_json(&app, &alice, json!({"status": "frist post"}))
+        .await
+        .json;
+    let id = post["id"].as_str().unwrap().to_string();
+    let one = get(&app.base, &format!("/api/v1/statuses/{id}/history"), &alice).await;
+    assert_eq!(
+        one.json.as_array().unwrap().len(),
+        1,
+        "an unedited post has one version"
+    );
+
+    let edited = send_json(
+        &app.base,
+        Method::PUT,
+        &format!("/api/v1/statuses/{id}"),
+        &alice,
+        Some(json!({"status": "first post", "spoiler_text": "typo"})),
+    )
+    .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.json);
+    assert_eq!(edited.json["id"], id.as_str());
+    assert!(edited.json["edited_at"].is_string());
+    assert_eq!(edited.json["spoiler_text"], "typo");
+    let history = get(&app.base, &format!("/api/v1/statuses/{id}/history"), &alice).await;
+    let versions = history.json.as_array().unwrap();
+    assert_eq!(versions.len(), 2, "{}", history.json);
+    assert!(versions[0]["content"].as_str().unwrap().contains("frist"));
+    assert!(
+        versions[1]["content"]
+            .as_str()
+            .unwrap()
+            .contains("first post")
+    );
+    let source = get(&app.base, &format!("/api/v1/statuses/{id}/source"), &alice).await;
+    assert_eq!(
+        source.json,
+        json!({"id": id, "text": "first post", "spoiler_text": "typo"})
+    );
+    assert_eq!(
+        get(&app.base, &format!("/api/v1/statuses/{id}/source"), &bob)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let theirs = send_json(
+        &app.base,
+        Method::PUT,
+        &format!("/api/v1/statuses/{id}"),
+        &bob,
+        Some(json!({"status": "mine now"})),
+    )
+    .await;
+    assert!(
+        matches!(theirs.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{}",
+        theirs.status
+    );
+    let mut r = redactor(&app);
+    r.replace(id.clone(), "[post id]");
+    snapshot::assert_json_snapshot("api/status_edited.json", &r, &edited.json);
+
+    let pinned = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/statuses/{id}/pin"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(pinned.json["pinned"], true);
+    let a_id = app.account("alice").await.id.to_string();
+    let pins = get(
+        &app.base,
+        &format!("/api/v1/accounts/{a_id}/statuses?pinned=true"),
+        &bob,
+    )
+    .await;
+    assert_eq!(pins.json[0]["id"], id.as_str());
+    let unpinned = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/statuses/{id}/unpin"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(unpinned.json["pinned"], false);
+
+    send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/statuses/{id}/favourite"),
+        &bob,
+        None,
+    )
+    .await;
+    send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/statuses/{id}/reblog"),
+        &bob,
+        None,
+    )
+    .await;
+    let favs = get(
+        &app.base,
+        &format!("/api/v1/statuses/{id}/favourited_by"),
+        &alice,
+    )
+    .await;
+    assert_eq!(favs.json[0]["username"], "bob");
+    let boosts = get(
+        &app.base,
+        &format!("/api/v1/statuses/{id}/reblogged_by"),
+        &alice,
+    )
+    .await;
+    assert_eq!(boosts.json[0]["username"], "bob");
+
+    let private = post_json(
+        &app,
+        &alice,
+        json!({"status": "hidden", "visibility": "private"}),
+    )
+    .await
+    .json;
+    let many = get(
+        &app.base,
+        &format!(
+            "/api/v1/statuses?id[]={id}&id[]={}&id[]=1",
+            private["id"].as_str().unwrap()
+        ),
+        &bob,
+    )
+    .await;
+    assert_eq!(
+        many.json.as_array().unwrap().len(),
+        1,
+        "only what bob may see"
+    );
+    assert_eq!(many.json[0]["id"], id.as_str());
+}

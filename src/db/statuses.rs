@@ -793,3 +793,43 @@ pub async fn remember_idempotency_key(
     .await
     .map(|_| ())
 }
+
+/// A version of a status as its history shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Edit {
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub created_at: time::OffsetDateTime,
+}
+
+/// Every recorded version of a status, oldest first (empty if never edited).
+pub async fn edits_of(db: impl Executor<'_>, id: StatusId) -> sqlx::Result<Vec<Edit>> {
+    sqlx::query_as(
+        "SELECT content, spoiler_text, sensitive, created_at FROM status_edits WHERE status_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await
+}
+
+/// Who favourited (`favourites`) or boosted a status: (row id, account), newest first.
+pub async fn interacted_by(
+    db: impl Executor<'_>,
+    id: StatusId,
+    boosts: bool,
+    max_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<(i64, AccountId)>> {
+    let sql = if boosts {
+        "SELECT id, account_id FROM statuses WHERE reblog_of_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
+    } else {
+        "SELECT id, account_id FROM favourites WHERE status_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
+    };
+    sqlx::query_as(sql)
+        .bind(id)
+        .bind(max_id)
+        .bind(limit)
+        .fetch_all(db)
+        .await
+}

@@ -218,3 +218,250 @@ pub async fn unbookmark(
     db::bookmarks::delete(&state.db, me.id, s.id).await?;
     Ok(Json(one(&state, s.id, Some(me)).await?))
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EditStatus {
+    #[serde(default, deserialize_with = "lenient::string")]
+    status: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    spoiler_text: String,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    sensitive: bool,
+    #[serde(default, deserialize_with = "lenient::option_string")]
+    language: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_or_vec")]
+    media_ids: Vec<String>,
+}
+
+/// `PUT /api/v1/statuses/:id`: one's own post, new text (history kept, Update federated).
+pub async fn edit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Params(p): Params<EditStatus>,
+) -> AppResult<Json<Status>> {
+    let (_, me) = auth.user("write:statuses")?;
+    let id = status_id(&id)?;
+    let visible = db::statuses::find_visible(&state.db, id, Some(me.id))
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !p.media_ids.is_empty() {
+        return Err(AppError::invalid(
+            "Validation failed: media attachments cannot be uploaded to this server yet",
+        ));
+    }
+    let edited = statuses_service::edit(
+        &state,
+        me,
+        visible.id,
+        &NewPost {
+            text: p.status,
+            spoiler_text: p.spoiler_text,
+            sensitive: p.sensitive,
+            language: p.language.filter(|l| crate::text::languages::is_known(l)),
+            ..NewPost::default()
+        },
+    )
+    .await?;
+    Ok(Json(one(&state, edited.id, Some(me)).await?))
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusEdit {
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub created_at: String,
+    pub account: crate::mastodon::entities::account::Account,
+    pub poll: Option<serde_json::Value>,
+    pub media_attachments: Vec<crate::mastodon::entities::status::MediaAttachment>,
+    pub emojis: Vec<crate::mastodon::entities::account::CustomEmoji>,
+}
+
+/// `GET /api/v1/statuses/:id/history`: every version, oldest first (just the one for a
+/// post never edited).
+pub async fn history(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<StatusEdit>>> {
+    let viewer = auth.viewer("read:statuses")?;
+    let shown = one(&state, status_id(&id)?, viewer).await?;
+    let edits = db::statuses::edits_of(&state.db, status_id(&shown.id)?).await?;
+    let version = |content: String, spoiler_text: String, sensitive: bool, at| StatusEdit {
+        content,
+        spoiler_text,
+        sensitive,
+        created_at: crate::mastodon::entities::datetime(at),
+        account: shown.account.clone(),
+        poll: None,
+        media_attachments: shown.media_attachments.clone(),
+        emojis: shown.emojis.clone(),
+    };
+    if edits.is_empty() {
+        return Ok(Json(vec![version(
+            shown.content.clone(),
+            shown.spoiler_text.clone(),
+            shown.sensitive,
+            shown.created_at,
+        )]));
+    }
+    Ok(Json(
+        edits
+            .into_iter()
+            .map(|e| version(e.content, e.spoiler_text, e.sensitive, e.created_at))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusSource {
+    pub id: String,
+    pub text: String,
+    pub spoiler_text: String,
+}
+
+/// `GET /api/v1/statuses/:id/source`: what the author typed (their own posts).
+pub async fn source(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<StatusSource>> {
+    let (_, me) = auth.user("read:statuses")?;
+    let s = db::statuses::find_visible(&state.db, status_id(&id)?, Some(me.id))
+        .await?
+        .filter(|s| s.account_id == me.id)
+        .ok_or_else(AppError::not_found)?;
+    Ok(Json(StatusSource {
+        id: s.id.to_string(),
+        text: s.text,
+        spoiler_text: s.spoiler_text,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Ids {
+    #[serde(default, deserialize_with = "lenient::string_or_vec")]
+    id: Vec<String>,
+}
+
+/// `GET /api/v1/statuses?id[]=`: those the viewer may see, in the order asked.
+pub async fn index(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    crate::mastodon::params::QueryParams(p): crate::mastodon::params::QueryParams<Ids>,
+) -> AppResult<Json<Vec<Status>>> {
+    let viewer = auth.viewer("read:statuses")?;
+    let mut visible = Vec::new();
+    for raw in p.id.iter().take(20) {
+        let Ok(id) = raw.parse::<StatusId>() else {
+            continue;
+        };
+        if db::statuses::find_visible(&state.db, id, viewer.map(|v| v.id))
+            .await?
+            .is_some()
+        {
+            visible.push(id);
+        }
+    }
+    let details = timelines::details(&state, &visible, viewer.map(|v| v.id)).await?;
+    Ok(Json(present::statuses(&state, &details, viewer).await?))
+}
+
+async fn pin_or_unpin(
+    state: &AppState,
+    auth: &Auth,
+    raw: &str,
+    pin: bool,
+) -> AppResult<Json<Status>> {
+    let (_, me) = auth.user("write:accounts")?;
+    let s = db::statuses::find_visible(&state.db, status_id(raw)?, Some(me.id))
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if pin {
+        crate::service::pins::pin(state, me, &s).await?;
+    } else {
+        crate::service::pins::unpin(state, me, &s).await?;
+    }
+    Ok(Json(one(state, s.id, Some(me)).await?))
+}
+
+pub async fn pin(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    pin_or_unpin(&state, &auth, &id, true).await
+}
+
+pub async fn unpin(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    pin_or_unpin(&state, &auth, &id, false).await
+}
+
+async fn interacted(
+    state: &AppState,
+    auth: &MaybeAuth,
+    uri: &axum::http::Uri,
+    raw: &str,
+    p: &crate::mastodon::pagination::PageParams,
+    boosts: bool,
+) -> AppResult<(
+    axum::http::HeaderMap,
+    Json<Vec<crate::mastodon::entities::account::Account>>,
+)> {
+    let viewer = auth.viewer("read:accounts")?;
+    let s = db::statuses::find_visible(&state.db, status_id(raw)?, viewer.map(|v| v.id))
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let page = p.page(40, 80);
+    let rows =
+        db::statuses::interacted_by(&state.db, s.id, boosts, page.max_id, page.limit).await?;
+    let next = (rows.len() as i64 == page.limit)
+        .then(|| rows.last().map(|r| r.0.to_string()))
+        .flatten();
+    let ids: Vec<crate::id::AccountId> = rows.iter().map(|r| r.1).collect();
+    let found = db::accounts::find_many(&state.db, &ids).await?;
+    let accounts = ids
+        .iter()
+        .filter_map(|id| found.iter().find(|a| a.id == *id))
+        .map(|a| present::account(state, a))
+        .collect();
+    Ok((
+        crate::mastodon::pagination::next_link(state, uri, next),
+        Json(accounts),
+    ))
+}
+
+pub async fn favourited_by(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    uri: axum::http::Uri,
+    Path(id): Path<String>,
+    crate::mastodon::params::QueryParams(p): crate::mastodon::params::QueryParams<
+        crate::mastodon::pagination::PageParams,
+    >,
+) -> AppResult<(
+    axum::http::HeaderMap,
+    Json<Vec<crate::mastodon::entities::account::Account>>,
+)> {
+    interacted(&state, &auth, &uri, &id, &p, false).await
+}
+
+pub async fn reblogged_by(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    uri: axum::http::Uri,
+    Path(id): Path<String>,
+    crate::mastodon::params::QueryParams(p): crate::mastodon::params::QueryParams<
+        crate::mastodon::pagination::PageParams,
+    >,
+) -> AppResult<(
+    axum::http::HeaderMap,
+    Json<Vec<crate::mastodon::entities::account::Account>>,
+)> {
+    interacted(&state, &auth, &uri, &id, &p, true).await
+}
