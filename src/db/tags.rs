@@ -64,3 +64,24 @@ pub async fn detach_all(db: impl Executor<'_>, status: StatusId) -> sqlx::Result
         .await
         .map(|_| ())
 }
+
+/// Tags whose name starts with `prefix` (case-insensitively), most recently used first.
+pub async fn search_prefix(
+    db: impl Executor<'_>,
+    prefix: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<Tag>> {
+    let pattern = format!(
+        "{}%",
+        prefix
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    sqlx::query_as("SELECT id, name FROM tags WHERE lower(name) LIKE $1 ORDER BY updated_at DESC, id DESC LIMIT $2")
+        .bind(pattern)
+        .bind(limit)
+        .fetch_all(db)
+        .await
+}

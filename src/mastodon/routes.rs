@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::mastodon::handlers::{
-    accounts, apps, collections, instance, markers, notifications, statuses, timelines,
+    accounts, apps, collections, instance, markers, notifications, search, statuses, timelines,
 };
 use crate::oauth::token;
 use crate::state::AppState;
@@ -137,6 +137,7 @@ pub fn routes() -> Router<AppState> {
             post(collections::reject),
         )
         .route("/api/v1/markers", get(markers::show).post(markers::update))
+        .route("/api/v2/search", get(search::v2))
         .route("/oauth/token", post(token::token))
         .route("/oauth/revoke", post(token::revoke))
         .route(

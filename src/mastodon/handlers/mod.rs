@@ -6,5 +6,6 @@ pub mod collections;
 pub mod instance;
 pub mod markers;
 pub mod notifications;
+pub mod search;
 pub mod statuses;
 pub mod timelines;

@@ -1,0 +1,107 @@
+//! `GET /api/v2/search`: accounts, hashtags and posts. Looking things up on other
+//! servers (`resolve=true`, a handle or a URL) is for signed-in people only (S31).
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+
+use crate::db;
+use crate::error::AppResult;
+use crate::mastodon::auth::MaybeAuth;
+use crate::mastodon::entities::account::Account;
+use crate::mastodon::entities::status::Status;
+use crate::mastodon::params::{QueryParams, lenient};
+use crate::mastodon::present;
+use crate::service::{search, timelines};
+use crate::state::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    resolve: bool,
+    #[serde(default, deserialize_with = "lenient::option_u64")]
+    limit: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::option_u64")]
+    offset: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tag {
+    pub name: String,
+    pub url: String,
+    pub history: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Results {
+    pub accounts: Vec<Account>,
+    pub statuses: Vec<Status>,
+    pub hashtags: Vec<Tag>,
+}
+
+pub async fn v2(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    QueryParams(p): QueryParams<SearchParams>,
+) -> AppResult<Json<Results>> {
+    let viewer = auth.viewer("read:search")?;
+    let limit = p.limit.unwrap_or(20).clamp(1, 40) as usize;
+    let q = p.q.trim();
+    let wants = |k: &str| p.kind.as_deref().is_none_or(|t| t == k);
+    let mut out = Results {
+        accounts: Vec::new(),
+        statuses: Vec::new(),
+        hashtags: Vec::new(),
+    };
+    // Mastodon pages only with `offset` when signed in; the first page for everyone else.
+    if q.is_empty() || (p.offset.unwrap_or(0) > 0 && viewer.is_none()) {
+        return Ok(Json(out));
+    }
+    let resolve = p.resolve && viewer.is_some();
+    if wants("accounts") || wants("statuses") {
+        // What cannot be found (or fetched) is simply not in the results.
+        let found = search::search(&state, q, resolve).await.unwrap_or_default();
+        if wants("accounts") {
+            out.accounts = found
+                .accounts
+                .iter()
+                .filter(|a| a.is_addressable())
+                .take(limit)
+                .map(|a| present::account(&state, a))
+                .collect();
+        }
+        if wants("statuses") && !found.statuses.is_empty() {
+            let mut visible = Vec::new();
+            for id in found.statuses.iter().take(limit) {
+                if db::statuses::find_visible(&state.db, *id, viewer.map(|v| v.id))
+                    .await?
+                    .is_some()
+                {
+                    visible.push(*id);
+                }
+            }
+            let details = timelines::details(&state, &visible, viewer.map(|v| v.id)).await?;
+            out.statuses = present::statuses(&state, &details, viewer).await?;
+        }
+    }
+    if wants("hashtags") {
+        let name = q.trim_start_matches('#');
+        let valid = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if valid {
+            out.hashtags = db::tags::search_prefix(&state.db, name, limit as i64)
+                .await?
+                .into_iter()
+                .map(|t| Tag {
+                    url: state.urls.tag_url(&t.name.to_lowercase()),
+                    name: t.name,
+                    history: Vec::new(),
+                })
+                .collect();
+        }
+    }
+    Ok(Json(out))
+}
