@@ -243,3 +243,104 @@ async fn a_locked_account_gets_a_request_and_followers_only_posts_stay_hidden_s2
     let home = get(&app.base, "/api/v1/timelines/home", &alice).await;
     assert_eq!(home.json, json!([]));
 }
+
+#[tokio::test]
+async fn mutes_hide_posts_and_notifications_but_not_profiles() {
+    let app = TestApp::start().await;
+    let alice = user_token(&app, "alice", "read write follow").await;
+    let bob = user_token(&app, "bob", "read write follow").await;
+    let b_id = app.account("bob").await.id.to_string();
+    send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{b_id}/follow"),
+        &alice,
+        None,
+    )
+    .await;
+    send_json(
+        &app.base,
+        Method::POST,
+        "/api/v1/statuses",
+        &bob,
+        Some(json!({"status": "loud"})),
+    )
+    .await;
+    assert_eq!(
+        get(&app.base, "/api/v1/timelines/home", &alice)
+            .await
+            .json
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let muted = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{b_id}/mute"),
+        &alice,
+        Some(json!({"notifications": true})),
+    )
+    .await;
+    assert_eq!(muted.json["muting"], true);
+    assert_eq!(muted.json["muting_notifications"], true);
+    assert_eq!(
+        get(&app.base, "/api/v1/timelines/home", &alice).await.json,
+        json!([])
+    );
+    assert_eq!(
+        get(&app.base, "/api/v1/timelines/public", &alice)
+            .await
+            .json,
+        json!([])
+    );
+    assert_eq!(
+        get(
+            &app.base,
+            &format!("/api/v1/accounts/{b_id}/statuses"),
+            &alice
+        )
+        .await
+        .json
+        .as_array()
+        .unwrap()
+        .len(),
+        1,
+        "the profile still shows them"
+    );
+    send_json(
+        &app.base,
+        Method::POST,
+        "/api/v1/statuses",
+        &bob,
+        Some(json!({"status": "@alice hey"})),
+    )
+    .await;
+    assert_eq!(
+        get(&app.base, "/api/v1/notifications?types[]=mention", &alice)
+            .await
+            .json,
+        json!([])
+    );
+    let list = get(&app.base, "/api/v1/mutes", &alice).await;
+    assert_eq!(list.json[0]["username"], "bob");
+    let unmuted = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{b_id}/unmute"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(unmuted.json["muting"], false);
+    assert_eq!(
+        get(&app.base, "/api/v1/timelines/home", &alice)
+            .await
+            .json
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}

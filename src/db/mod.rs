@@ -12,6 +12,7 @@ pub mod instance;
 pub mod jobs;
 pub mod markers;
 pub mod media;
+pub mod mutes;
 pub mod notifications;
 pub mod oauth;
 pub mod pins;

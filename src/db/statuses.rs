@@ -125,6 +125,12 @@ impl Page {
     }
 }
 
+/// SQL condition for home, public and hashtag timelines: nothing by (or boosted from)
+/// accounts viewer `$1` mutes. Profiles still show a muted account's posts.
+const NOT_MUTED: &str = "NOT EXISTS (SELECT 1 FROM mutes vm WHERE vm.account_id = $1 AND vm.target_account_id IN \
+    (s.account_id, coalesce((SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id), s.account_id)) \
+    AND (vm.expires_at IS NULL OR vm.expires_at > now()) AND s.account_id <> $1)";
+
 /// Runs a timeline query over `statuses s` with `filter` (which may use $1 = viewer)
 /// and returns ids newest first. Timelines leave out accounts the viewer blocks, and
 /// boosts of their posts.
@@ -167,7 +173,7 @@ pub async fn home_ids(
         AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id IN (s.account_id, $1) \
              OR s.in_reply_to_account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1)) \
         AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM follows sf WHERE sf.account_id = $1 AND sf.target_account_id = s.account_id AND sf.show_reblogs))))";
-    page_ids(db, filter, Some(viewer), page).await
+    page_ids(db, &format!("{filter} AND {NOT_MUTED}"), Some(viewer), page).await
 }
 
 /// Public, original posts; `local_only` keeps those written here.
@@ -316,6 +322,7 @@ impl PublicFilter {
                 list(&self.no_tags)
             ));
         }
+        parts.push(NOT_MUTED.into());
         parts.join(" AND ")
     }
 }

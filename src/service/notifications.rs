@@ -59,7 +59,7 @@ pub async fn notify(
     let blocked: bool = db::follows::relationship(&mut *tx, recipient.id, from)
         .await?
         .blocking;
-    if blocked {
+    if blocked || db::mutes::hides_notifications(&mut *tx, recipient.id, from).await? {
         return Ok(());
     }
     db::notifications::insert(&mut *tx, recipient.id, from, kind.as_str(), status).await?;

@@ -286,3 +286,50 @@ pub async fn following(
 ) -> AppResult<(HeaderMap, Json<Vec<Account>>)> {
     follow_list(&state, &auth, &uri, &id, &p, false).await
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MuteParams {
+    #[serde(default, deserialize_with = "lenient::option_bool")]
+    notifications: Option<bool>,
+    /// Seconds; 0 or absent mutes until undone.
+    #[serde(default, deserialize_with = "lenient::option_u64")]
+    duration: Option<u64>,
+}
+
+pub async fn mute(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    crate::mastodon::params::Params(p): crate::mastodon::params::Params<MuteParams>,
+) -> AppResult<Json<Relationship>> {
+    let (_, me) = auth.user("write:mutes")?;
+    let target = find(&state, &id).await?;
+    if target.id == me.id {
+        return Err(AppError::invalid(
+            "Validation failed: You cannot mute yourself",
+        ));
+    }
+    let expires_at = p.duration.filter(|d| *d > 0).map(|d| {
+        time::OffsetDateTime::now_utc() + time::Duration::seconds(d.min(10 * 365 * 86_400) as i64)
+    });
+    db::mutes::upsert(
+        &state.db,
+        me.id,
+        target.id,
+        p.notifications.unwrap_or(true),
+        expires_at,
+    )
+    .await?;
+    relationship_with(&state, me, target.id).await
+}
+
+pub async fn unmute(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Relationship>> {
+    let (_, me) = auth.user("write:mutes")?;
+    let target = find(&state, &id).await?;
+    db::mutes::delete(&state.db, me.id, target.id).await?;
+    relationship_with(&state, me, target.id).await
+}

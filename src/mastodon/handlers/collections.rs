@@ -157,3 +157,15 @@ pub async fn reject(
     follows::reject(&state, me, &other).await?;
     relationship(&state, me, other.id).await
 }
+
+pub async fn mutes(
+    State(state): State<AppState>,
+    auth: Auth,
+    uri: Uri,
+    QueryParams(p): QueryParams<PageParams>,
+) -> Listed<Account> {
+    let (_, me) = auth.user("read:mutes")?;
+    let page = p.page(40, 80);
+    let rows = db::mutes::page(&state.db, me.id, page.max_id, page.limit).await?;
+    accounts_page(&state, &uri, rows, page.limit).await
+}
