@@ -344,3 +344,73 @@ async fn mutes_hide_posts_and_notifications_but_not_profiles() {
         2
     );
 }
+
+#[tokio::test]
+async fn update_credentials_changes_only_what_is_sent() {
+    let app = TestApp::start().await;
+    let alice = user_token(&app, "alice", "read write").await;
+    let r = support::api::send_form(
+        &app.base,
+        "/api/v1/accounts/update_credentials",
+        &alice,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "it is a PATCH");
+    let patch = |body: serde_json::Value| {
+        let base = app.base.clone();
+        let token = alice.clone();
+        async move {
+            send_json(
+                &base,
+                Method::PATCH,
+                "/api/v1/accounts/update_credentials",
+                &token,
+                Some(body),
+            )
+            .await
+        }
+    };
+    let r =
+        patch(json!({"display_name": "Alice A.", "note": "Hello *there*", "locked": true})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["display_name"], "Alice A.");
+    assert_eq!(r.json["locked"], true);
+    assert_eq!(r.json["source"]["note"], "Hello *there*");
+    assert!(r.json["note"].as_str().unwrap().starts_with("<p>"));
+    // Form with Rails brackets for the profile fields; the rest stays.
+    let form = api::http()
+        .patch(app.url("/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice)
+        .form(&[
+            ("fields_attributes[0][name]", "Site"),
+            ("fields_attributes[0][value]", "https://alice.example"),
+            ("fields_attributes[1][name]", "Pronouns"),
+            ("fields_attributes[1][value]", "she/her"),
+            ("discoverable", "false"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    let body: serde_json::Value = form.json().await.unwrap();
+    assert_eq!(body["display_name"], "Alice A.");
+    assert_eq!(body["fields"][1]["name"], "Pronouns");
+    assert_eq!(
+        body["source"]["fields"][0]["value"],
+        "https://alice.example"
+    );
+    assert_eq!(body["discoverable"], false);
+    let too_long = patch(json!({"display_name": "x".repeat(31)})).await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reader = user_token(&app, "bob", "read").await;
+    let r = send_json(
+        &app.base,
+        Method::PATCH,
+        "/api/v1/accounts/update_credentials",
+        &reader,
+        Some(json!({"display_name": "B"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

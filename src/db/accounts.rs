@@ -561,3 +561,17 @@ pub async fn is_deleted(db: impl Executor<'_>, id: AccountId) -> sqlx::Result<bo
         .await
         .map(|d| d.unwrap_or(false))
 }
+
+/// Whether a local account may be suggested and found (Mastodon's `discoverable`).
+pub async fn set_discoverable(
+    db: impl Executor<'_>,
+    id: AccountId,
+    discoverable: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET discoverable = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(discoverable)
+        .execute(db)
+        .await
+        .map(|_| ())
+}

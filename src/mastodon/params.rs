@@ -405,6 +405,19 @@ pub mod lenient {
         Ok((!s.is_empty()).then_some(s))
     }
 
+    /// A string when the key is present, even empty (clearing a field); `null` → `None`.
+    pub fn option_string_keep_empty<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<String>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s)),
+            Value::Number(n) => Ok(Some(n.to_string())),
+            Value::Bool(b) => Ok(Some(b.to_string())),
+            _ => Err(serde::de::Error::custom("expected a string")),
+        }
+    }
+
     /// A string, numbers and booleans written out; `null` → `""`.
     pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         match Value::deserialize(d)? {

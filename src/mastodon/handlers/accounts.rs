@@ -333,3 +333,84 @@ pub async fn unmute(
     db::mutes::delete(&state.db, me.id, target.id).await?;
     relationship_with(&state, me, target.id).await
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FieldAttribute {
+    #[serde(default, deserialize_with = "lenient::string")]
+    name: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    value: String,
+}
+
+/// `fields_attributes` arrives as a list or as a map keyed "0", "1", … (Rails brackets).
+fn field_pairs(v: &serde_json::Value) -> Vec<(String, String)> {
+    let items: Vec<&serde_json::Value> = match v {
+        serde_json::Value::Array(a) => a.iter().collect(),
+        serde_json::Value::Object(m) => {
+            let mut keyed: Vec<(u32, &serde_json::Value)> = m
+                .iter()
+                .filter_map(|(k, v)| k.parse().ok().map(|n| (n, v)))
+                .collect();
+            keyed.sort_by_key(|(n, _)| *n);
+            keyed.into_iter().map(|(_, v)| v).collect()
+        }
+        _ => Vec::new(),
+    };
+    items
+        .into_iter()
+        .filter_map(|i| serde_json::from_value::<FieldAttribute>(i.clone()).ok())
+        .map(|f| (f.name, f.value))
+        .collect()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UpdateCredentials {
+    #[serde(default, deserialize_with = "lenient::option_string_keep_empty")]
+    display_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::option_string_keep_empty")]
+    note: Option<String>,
+    #[serde(default, deserialize_with = "lenient::option_bool")]
+    locked: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::option_bool")]
+    bot: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::option_bool")]
+    discoverable: Option<bool>,
+    #[serde(default)]
+    fields_attributes: Option<serde_json::Value>,
+}
+
+/// `PATCH /api/v1/accounts/update_credentials`: only what is sent changes, through the
+/// same profile service as the settings page (an Update goes to followers elsewhere).
+pub async fn update_credentials(
+    State(state): State<AppState>,
+    auth: Auth,
+    crate::mastodon::params::Params(p): crate::mastodon::params::Params<UpdateCredentials>,
+) -> AppResult<Json<CredentialAccount>> {
+    let (user, me) = auth.user("write:accounts")?;
+    let form = crate::service::profile::ProfileForm {
+        display_name: p.display_name.unwrap_or_else(|| me.display_name.clone()),
+        note: p.note.unwrap_or_else(|| me.note_source.clone()),
+        fields: match &p.fields_attributes {
+            Some(v) => field_pairs(v),
+            None => me
+                .fields
+                .0
+                .iter()
+                .map(|f| (f.name.clone(), f.value.clone()))
+                .collect(),
+        },
+        locked: p.locked.unwrap_or(me.locked),
+        bot: p.bot.unwrap_or(me.is_bot()),
+    };
+    crate::service::profile::update(&state, me, &form).await?;
+    if let Some(d) = p.discoverable {
+        db::accounts::set_discoverable(&state.db, me.id, d).await?;
+    }
+    let fresh = db::accounts::find(&state.db, me.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let requests = db::follows::count_requests(&state.db, me.id).await?;
+    Ok(Json(present::credential_account(
+        &state, &fresh, user, requests,
+    )))
+}
