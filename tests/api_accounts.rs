@@ -414,3 +414,64 @@ async fn update_credentials_changes_only_what_is_sent() {
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn follow_options_hide_boosts_and_are_reported() {
+    let app = TestApp::start().await;
+    let alice = user_token(&app, "alice", "read write follow").await;
+    let bob = user_token(&app, "bob", "read write follow").await;
+    let carol = user_token(&app, "carol", "read write follow").await;
+    let b_id = app.account("bob").await.id.to_string();
+    let r = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{b_id}/follow"),
+        &alice,
+        Some(json!({"reblogs": false, "notify": true, "languages": ["en", "de"]})),
+    )
+    .await;
+    assert_eq!(r.json["following"], true);
+    assert_eq!(r.json["showing_reblogs"], false);
+    assert_eq!(r.json["notifying"], true);
+    assert_eq!(r.json["languages"], json!(["en", "de"]));
+    let post = send_json(
+        &app.base,
+        Method::POST,
+        "/api/v1/statuses",
+        &carol,
+        Some(json!({"status": "boost me"})),
+    )
+    .await
+    .json;
+    send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/statuses/{}/reblog", post["id"].as_str().unwrap()),
+        &bob,
+        None,
+    )
+    .await;
+    assert_eq!(
+        get(&app.base, "/api/v1/timelines/home", &alice).await.json,
+        json!([]),
+        "bob's boosts are hidden"
+    );
+    let again = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{b_id}/follow"),
+        &alice,
+        Some(json!({"reblogs": true})),
+    )
+    .await;
+    assert_eq!(again.json["showing_reblogs"], true);
+    assert_eq!(
+        get(&app.base, "/api/v1/timelines/home", &alice)
+            .await
+            .json
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -309,3 +309,44 @@ pub async fn requests_page(
     .fetch_all(db)
     .await
 }
+
+/// Sets how a follow (or pending request) shows the target's posts: boosts, a
+/// notification per post, and which languages (an empty list means all).
+pub async fn set_options(
+    db: impl Executor<'_>,
+    follower: AccountId,
+    target: AccountId,
+    show_reblogs: Option<bool>,
+    notify: Option<bool>,
+    languages: Option<&[String]>,
+) -> sqlx::Result<()> {
+    let set = "show_reblogs = coalesce($3, show_reblogs), notify = coalesce($4, notify), \
+         languages = CASE WHEN $5::text[] IS NULL THEN languages WHEN cardinality($5::text[]) = 0 THEN NULL ELSE $5 END \
+         WHERE account_id = $1 AND target_account_id = $2";
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "WITH f AS (UPDATE follows SET {set} RETURNING 1), r AS (UPDATE follow_requests SET {set} RETURNING 1) \
+         SELECT (SELECT count(*) FROM f) + (SELECT count(*) FROM r)"
+    )))
+    .bind(follower)
+    .bind(target)
+    .bind(show_reblogs)
+    .bind(notify)
+    .bind(languages)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Local followers of `target` who asked to be notified of its posts.
+pub async fn notified_followers(
+    db: impl Executor<'_>,
+    target: AccountId,
+) -> sqlx::Result<Vec<AccountId>> {
+    sqlx::query_scalar(
+        "SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id \
+         WHERE f.target_account_id = $1 AND f.notify AND a.domain IS NULL LIMIT 10000",
+    )
+    .bind(target)
+    .fetch_all(db)
+    .await
+}

@@ -18,6 +18,8 @@ pub enum Kind {
     Favourite,
     Follow,
     FollowRequest,
+    /// Someone whose posts one asked to be notified of (`notify` on the follow) posted.
+    Status,
 }
 
 impl Kind {
@@ -29,6 +31,7 @@ impl Kind {
             Kind::Favourite => "favourite",
             Kind::Follow => "follow",
             Kind::FollowRequest => "follow_request",
+            Kind::Status => "status",
         }
     }
 
@@ -39,6 +42,7 @@ impl Kind {
             Kind::Favourite,
             Kind::Follow,
             Kind::FollowRequest,
+            Kind::Status,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -219,7 +219,10 @@ async fn store(
     }
     let status = stored.ok_or_else(|| AppError::internal("no free id for a remote status"))?;
     let id = status.id;
-    record_mentions(&mut tx, id, author.id, note, vis).await?;
+    let mentioned = record_mentions(&mut tx, id, author.id, note, vis).await?;
+    if vis != Visibility::Direct && note.in_reply_to().is_none() {
+        crate::service::statuses::notify_subscribers(&mut tx, &author, id, &mentioned).await?;
+    }
     attach_tags(&mut tx, id, note).await?;
     crate::service::remote_extras::record(&mut tx, id, &author, note, true).await?;
     if let Some(p) = &parent {

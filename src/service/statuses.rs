@@ -181,10 +181,29 @@ pub async fn post(state: &AppState, author: &Account, p: &NewPost) -> AppResult<
                 .await?;
         }
     }
+    if visibility != Visibility::Direct && parent.is_none() {
+        notify_subscribers(&mut tx, author, id, &notified).await?;
+    }
     db::accounts::add_statuses_count(&mut *tx, author.id, 1).await?;
     outbox::created(&mut tx, id).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Followers who asked to be told of `author`'s posts get a `status` notification (not
+/// those already notified of it as a mention).
+pub async fn notify_subscribers(
+    tx: &mut sqlx::PgConnection,
+    author: &Account,
+    status: StatusId,
+    already: &[AccountId],
+) -> AppResult<()> {
+    let ids = db::follows::notified_followers(&mut *tx, author.id).await?;
+    let ids: Vec<AccountId> = ids.into_iter().filter(|i| !already.contains(i)).collect();
+    for follower in db::accounts::find_many(&mut *tx, &ids).await? {
+        notifications::notify(tx, &follower, author.id, Kind::Status, Some(status)).await?;
+    }
+    Ok(())
 }
 
 /// Edits one's own status: new text, content warning and sensitivity (visibility and

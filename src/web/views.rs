@@ -362,6 +362,7 @@ pub fn notification(n: &NotificationDetail, viewer: &Account, urls: &Urls) -> No
         Some(Kind::Favourite) => ("favourite", "favourited your post"),
         Some(Kind::Follow) => ("follow", "followed you"),
         Some(Kind::FollowRequest) => ("follow_request", "asked to follow you"),
+        Some(Kind::Status) => ("status", "posted"),
         None => ("other", "did something"),
     };
     let t = n.notification.created_at;

@@ -144,14 +144,52 @@ async fn relationship_with(
         .ok_or_else(AppError::not_found)
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct FollowParams {
+    #[serde(default, deserialize_with = "lenient::option_bool")]
+    reblogs: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::option_bool")]
+    notify: Option<bool>,
+    #[serde(default)]
+    languages: Option<serde_json::Value>,
+}
+
+/// `POST /api/v1/accounts/:id/follow`: follows (or asks to), then applies `reblogs`,
+/// `notify` and `languages` — also to an existing follow, as Mastodon does.
 pub async fn follow(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    crate::mastodon::params::Params(p): crate::mastodon::params::Params<FollowParams>,
 ) -> AppResult<Json<Relationship>> {
     let (_, me) = auth.user("write:follows")?;
     let target = find(&state, &id).await?;
     follows::follow(&state, me, &target).await?;
+    let languages: Option<Vec<String>> = p.languages.as_ref().map(|v| {
+        let items: Vec<&serde_json::Value> = match v {
+            serde_json::Value::Array(a) => a.iter().collect(),
+            serde_json::Value::Object(m) => m.values().collect(),
+            other => vec![other],
+        };
+        items
+            .into_iter()
+            .filter_map(|l| l.as_str())
+            .filter(|l| crate::text::languages::is_known(l))
+            .take(20)
+            .map(str::to_string)
+            .collect()
+    });
+    if p.reblogs.is_some() || p.notify.is_some() || languages.is_some() {
+        db::follows::set_options(
+            &state.db,
+            me.id,
+            target.id,
+            p.reblogs,
+            p.notify,
+            languages.as_deref(),
+        )
+        .await?;
+    }
     relationship_with(&state, me, target.id).await
 }
 
