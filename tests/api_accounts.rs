@@ -475,3 +475,62 @@ async fn follow_options_hide_boosts_and_are_reported() {
         1
     );
 }
+
+#[tokio::test]
+async fn followers_can_be_removed_familiar_followers_and_account_search() {
+    let app = TestApp::start().await;
+    let alice = user_token(&app, "alice", "read write follow").await;
+    let bob = user_token(&app, "bob", "read write follow").await;
+    let carol = user_token(&app, "carol", "read write follow").await;
+    let a_id = app.account("alice").await.id.to_string();
+    let b_id = app.account("bob").await.id.to_string();
+    let c_id = app.account("carol").await.id.to_string();
+    // alice follows bob; bob and alice follow carol.
+    send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{b_id}/follow"),
+        &alice,
+        None,
+    )
+    .await;
+    send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{c_id}/follow"),
+        &bob,
+        None,
+    )
+    .await;
+    let familiar = get(
+        &app.base,
+        &format!("/api/v1/accounts/familiar_followers?id[]={c_id}"),
+        &alice,
+    )
+    .await;
+    assert_eq!(familiar.json[0]["id"], c_id.as_str());
+    assert_eq!(familiar.json[0]["accounts"][0]["username"], "bob");
+
+    let removed = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{a_id}/remove_from_followers"),
+        &bob,
+        None,
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::OK);
+    assert_eq!(removed.json["followed_by"], false);
+    assert_eq!(app.account("bob").await.followers_count, 0);
+    let rel = get(
+        &app.base,
+        &format!("/api/v1/accounts/relationships?id[]={b_id}"),
+        &alice,
+    )
+    .await;
+    assert_eq!(rel.json[0]["following"], false);
+
+    let found = get(&app.base, "/api/v1/accounts/search?q=car", &carol).await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert_eq!(found.json[0]["username"], "carol", "{}", found.json);
+}

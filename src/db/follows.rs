@@ -350,3 +350,22 @@ pub async fn notified_followers(
     .fetch_all(db)
     .await
 }
+
+/// Accounts `viewer` follows that also follow `target` (Mastodon's familiar followers).
+pub async fn familiar_followers(
+    db: impl Executor<'_>,
+    viewer: AccountId,
+    target: AccountId,
+    limit: i64,
+) -> sqlx::Result<Vec<AccountId>> {
+    sqlx::query_scalar(
+        "SELECT mine.target_account_id FROM follows mine \
+         JOIN follows theirs ON theirs.account_id = mine.target_account_id AND theirs.target_account_id = $2 \
+         WHERE mine.account_id = $1 ORDER BY mine.id DESC LIMIT $3",
+    )
+    .bind(viewer)
+    .bind(target)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

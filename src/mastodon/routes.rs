@@ -51,6 +51,15 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/accounts", get(accounts::index))
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
+        .route("/api/v1/accounts/search", get(accounts::search))
+        .route(
+            "/api/v1/accounts/familiar_followers",
+            get(accounts::familiar_followers),
+        )
+        .route(
+            "/api/v1/accounts/{id}/remove_from_followers",
+            post(accounts::remove_from_followers),
+        )
         .route(
             "/api/v1/accounts/relationships",
             get(accounts::relationships),

@@ -138,6 +138,28 @@ pub async fn reject(state: &AppState, owner: &Account, requester: &Account) -> A
     Ok(())
 }
 
+/// `owner` removes `follower` from their followers (Mastodon's remove_from_followers): the
+/// follow goes, counts are fixed, and a remote follower's server gets a Reject of the
+/// Follow so it stops delivering. Idempotent.
+pub async fn remove_follower(
+    state: &AppState,
+    owner: &Account,
+    follower: &Account,
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    let follow_id = db::follows::follow_activity_uri(&mut *tx, follower.id, owner.id).await?;
+    if db::follows::delete_follow(&mut *tx, follower.id, owner.id).await? {
+        db::accounts::add_follow_counts(&mut *tx, follower.id, owner.id, -1).await?;
+        if !follower.is_local()
+            && let Some(follow_id) = &follow_id
+        {
+            outbox::answered_follow(&mut tx, owner, follower, follow_id, false).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A page of an account's followers (`followers = true`) or followees, newest follow
 /// first, with the cursor of the next page when this one was full.
 pub async fn list_page(

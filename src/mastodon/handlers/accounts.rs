@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::db;
 use crate::db::accounts::Account as AccountRow;
@@ -451,4 +451,82 @@ pub async fn update_credentials(
     Ok(Json(present::credential_account(
         &state, &fresh, user, requests,
     )))
+}
+
+/// `POST /api/v1/accounts/:id/remove_from_followers`.
+pub async fn remove_from_followers(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Relationship>> {
+    let (_, me) = auth.user("write:follows")?;
+    let follower = find(&state, &id).await?;
+    follows::remove_follower(&state, me, &follower).await?;
+    relationship_with(&state, me, follower.id).await
+}
+
+#[derive(Debug, Serialize)]
+pub struct FamiliarFollowers {
+    pub id: String,
+    pub accounts: Vec<Account>,
+}
+
+/// `GET /api/v1/accounts/familiar_followers?id[]=`: for each account, the people the
+/// viewer follows who follow it too.
+pub async fn familiar_followers(
+    State(state): State<AppState>,
+    auth: Auth,
+    QueryParams(p): QueryParams<Ids>,
+) -> AppResult<Json<Vec<FamiliarFollowers>>> {
+    let (_, me) = auth.user("read:follows")?;
+    let mut out = Vec::new();
+    for raw in p.id.iter().take(40) {
+        let Ok(target) = raw.parse::<AccountId>() else {
+            continue;
+        };
+        let ids = db::follows::familiar_followers(&state.db, me.id, target, 40).await?;
+        let found = db::accounts::find_many(&state.db, &ids).await?;
+        out.push(FamiliarFollowers {
+            id: target.to_string(),
+            accounts: ids
+                .iter()
+                .filter_map(|i| found.iter().find(|a| a.id == *i))
+                .filter(|a| a.suspended_at.is_none())
+                .map(|a| present::account(&state, a))
+                .collect(),
+        });
+    }
+    Ok(Json(out))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AccountSearch {
+    #[serde(default)]
+    q: String,
+    #[serde(default, deserialize_with = "lenient::option_u64")]
+    limit: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    resolve: bool,
+}
+
+/// `GET /api/v1/accounts/search`: accounts by name or handle (resolving others' only for
+/// a user token, S31).
+pub async fn search(
+    State(state): State<AppState>,
+    auth: Auth,
+    QueryParams(p): QueryParams<AccountSearch>,
+) -> AppResult<Json<Vec<Account>>> {
+    let (_, _me) = auth.user("read:accounts")?;
+    let limit = p.limit.unwrap_or(40).clamp(1, 80) as usize;
+    let found = crate::service::search::accounts(&state, &p.q, p.resolve)
+        .await
+        .unwrap_or_default();
+    Ok(Json(
+        found
+            .iter()
+            .filter(|a| a.is_addressable())
+            .take(limit)
+            .map(|a| present::account(&state, a))
+            .collect(),
+    ))
 }
