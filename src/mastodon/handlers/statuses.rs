@@ -413,7 +413,7 @@ async fn interacted(
     axum::http::HeaderMap,
     Json<Vec<crate::mastodon::entities::account::Account>>,
 )> {
-    let viewer = auth.viewer("read:accounts")?;
+    let viewer = auth.viewer("read:statuses")?;
     let s = db::statuses::find_visible(&state.db, status_id(raw)?, viewer.map(|v| v.id))
         .await?
         .ok_or_else(AppError::not_found)?;
