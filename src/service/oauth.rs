@@ -391,7 +391,7 @@ pub async fn issue_token(state: &AppState, r: &TokenRequest) -> AppResult<Issued
                     "The requested scope is invalid, unknown, or malformed.",
                 ));
             }
-            new_token(state, &app, None, None, &scopes).await
+            new_token(&state.db, &app, None, None, &scopes).await
         }
         "" => Err(oauth_error(
             ErrorKind::BadRequest,
@@ -463,27 +463,15 @@ async fn redeem_code(
         },
         None => granted,
     };
-    let access_token = secrets::random_token(32);
-    let token = db::oauth::insert_token(
-        &mut *tx,
-        &NewToken {
-            token_hash: &secrets::token_hash(&access_token),
-            application_id: app.id,
-            user_id: Some(user.id),
-            code_id: Some(code.id),
-            scopes: &scopes.to_string(),
-        },
-    )
-    .await?;
+    let issued = new_token(&mut *tx, app, Some(&user), Some(code.id), &scopes).await?;
     tx.commit().await?;
-    Ok(IssuedToken {
-        access_token,
-        token,
-    })
+    Ok(issued)
 }
 
+/// A fresh token for `app` (and `user`, unless it is the app's own), stored hashed; the
+/// secret itself is handed out once.
 async fn new_token(
-    state: &AppState,
+    db: impl db::Executor<'_>,
     app: &Application,
     user: Option<&User>,
     code: Option<crate::id::CodeId>,
@@ -491,7 +479,7 @@ async fn new_token(
 ) -> AppResult<IssuedToken> {
     let access_token = secrets::random_token(32);
     let token = db::oauth::insert_token(
-        &state.db,
+        db,
         &NewToken {
             token_hash: &secrets::token_hash(&access_token),
             application_id: app.id,
