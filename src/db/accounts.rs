@@ -155,6 +155,21 @@ pub async fn find_many(db: impl Executor<'_>, ids: &[AccountId]) -> sqlx::Result
     .await
 }
 
+/// The accounts of `ids` that exist, in the order of `ids` (pages of follows, blocks…).
+pub async fn find_many_in_order(
+    db: impl Executor<'_>,
+    ids: &[AccountId],
+) -> sqlx::Result<Vec<Account>> {
+    let mut found = find_many(db, ids).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| {
+            let i = found.iter().position(|a| a.id == *id)?;
+            Some(found.swap_remove(i))
+        })
+        .collect())
+}
+
 /// A local account by username, case-insensitively.
 pub async fn find_local(db: impl Executor<'_>, username: &str) -> sqlx::Result<Option<Account>> {
     sqlx::query_as(AssertSqlSafe(format!(

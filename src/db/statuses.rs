@@ -380,6 +380,27 @@ pub async fn descendant_ids(
 }
 
 /// A status if the viewer may see it.
+/// Which of `ids` the viewer may see, in one query (order of `ids` kept).
+pub async fn visible_among(
+    db: impl Executor<'_>,
+    ids: &[StatusId],
+    viewer: Option<AccountId>,
+) -> sqlx::Result<Vec<StatusId>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    let found: Vec<StatusId> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT s.id FROM statuses s WHERE s.id = ANY($2) AND {}",
+        visible_to(1)
+    )))
+    .bind(viewer)
+    .bind(raw)
+    .fetch_all(db)
+    .await?;
+    Ok(ids.iter().copied().filter(|i| found.contains(i)).collect())
+}
+
 pub async fn find_visible(
     db: impl Executor<'_>,
     id: StatusId,

@@ -40,6 +40,31 @@ impl PageParams {
     }
 }
 
+/// This request's URL with `key=value` as its cursor, its other parameters kept.
+fn page_url(state: &AppState, uri: &Uri, key: &str, value: &str) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        if !matches!(k.as_ref(), "max_id" | "since_id" | "min_id") {
+            q.append_pair(&k, &v);
+        }
+    }
+    q.append_pair(key, value);
+    format!(
+        "{}{}?{}",
+        state.urls.base().trim_end_matches('/'),
+        uri.path(),
+        q.finish()
+    )
+}
+
+fn link(value: String) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        headers.insert(header::LINK, v);
+    }
+    headers
+}
+
 /// The `Link` header for a page whose newest item has id `first` and oldest `last`:
 /// `next` (older, `max_id`) and `prev` (newer, `min_id`). Nothing on an empty page.
 pub fn link_header(
@@ -48,57 +73,24 @@ pub fn link_header(
     first: Option<String>,
     last: Option<String>,
 ) -> HeaderMap {
-    let mut headers = HeaderMap::new();
     let (Some(first), Some(last)) = (first, last) else {
-        return headers;
+        return HeaderMap::new();
     };
-    let kept: Vec<(String, String)> =
-        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-            .filter(|(k, _)| !matches!(k.as_ref(), "max_id" | "since_id" | "min_id"))
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-    let base = format!("{}{}", state.urls.base().trim_end_matches('/'), uri.path());
-    let link = |key: &str, value: &str| {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &kept {
-            q.append_pair(k, v);
-        }
-        q.append_pair(key, value);
-        format!("{base}?{}", q.finish())
-    };
-    let value = format!(
+    link(format!(
         "<{}>; rel=\"next\", <{}>; rel=\"prev\"",
-        link("max_id", &last),
-        link("min_id", &first)
-    );
-    if let Ok(v) = HeaderValue::from_str(&value) {
-        headers.insert(header::LINK, v);
-    }
-    headers
+        page_url(state, uri, "max_id", &last),
+        page_url(state, uri, "min_id", &first)
+    ))
 }
 
 /// The `Link` header of lists paged by an internal cursor (followers, following):
 /// `next` only, with the cursor of the last row when the page was full.
 pub fn next_link(state: &AppState, uri: &Uri, next: Option<String>) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    let Some(next) = next else {
-        return headers;
-    };
-    let mut q = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
-        if !matches!(k.as_ref(), "max_id" | "since_id" | "min_id") {
-            q.append_pair(&k, &v);
-        }
+    match next {
+        Some(next) => link(format!(
+            "<{}>; rel=\"next\"",
+            page_url(state, uri, "max_id", &next)
+        )),
+        None => HeaderMap::new(),
     }
-    q.append_pair("max_id", &next);
-    let value = format!(
-        "<{}{}?{}>; rel=\"next\"",
-        state.urls.base().trim_end_matches('/'),
-        uri.path(),
-        q.finish()
-    );
-    if let Ok(v) = HeaderValue::from_str(&value) {
-        headers.insert(header::LINK, v);
-    }
-    headers
 }

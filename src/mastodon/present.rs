@@ -12,7 +12,8 @@ use crate::mastodon::entities::account::{
 use crate::mastodon::entities::application::{Application, CredentialApplication};
 use crate::state::AppState;
 
-fn absolute(state: &AppState, path_or_url: String) -> String {
+/// A path on this server as an absolute URL; a URL stays as it is.
+pub fn absolute(state: &AppState, path_or_url: String) -> String {
     if path_or_url.starts_with('/') {
         format!("{}{}", state.urls.base().trim_end_matches('/'), path_or_url)
     } else {

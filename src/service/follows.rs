@@ -171,11 +171,7 @@ pub async fn list_page(
 ) -> AppResult<(Vec<Account>, Option<i64>)> {
     let rows = db::follows::list(&state.db, account.id, followers, max_id, limit).await?;
     let ids: Vec<_> = rows.iter().map(|(_, a)| *a).collect();
-    let found = db::accounts::find_many(&state.db, &ids).await?;
-    let accounts = ids
-        .iter()
-        .filter_map(|id| found.iter().find(|a| a.id == *id).cloned())
-        .collect();
+    let accounts = db::accounts::find_many_in_order(&state.db, &ids).await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|(f, _)| *f))
         .flatten();

@@ -144,6 +144,17 @@ pub async fn details(
     Ok(out)
 }
 
+/// The statuses of `ids` the viewer may still see (a post may have gone private or been
+/// deleted since it was listed), with their details, in the order of `ids`.
+pub async fn visible_details(
+    state: &AppState,
+    ids: &[StatusId],
+    viewer: Option<AccountId>,
+) -> AppResult<Vec<StatusDetail>> {
+    let visible = db::statuses::visible_among(&state.db, ids, viewer).await?;
+    details(state, &visible, viewer).await
+}
+
 pub async fn home(state: &AppState, viewer: &Account, page: Page) -> AppResult<Vec<StatusDetail>> {
     let ids = db::statuses::home_ids(&state.db, viewer.id, page).await?;
     details(state, &ids, Some(viewer.id)).await

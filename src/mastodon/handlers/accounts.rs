@@ -38,7 +38,7 @@ pub async fn verify_credentials(
 }
 
 /// The account with this id, if it is one people may see (not the instance actor).
-async fn find(state: &AppState, raw: &str) -> AppResult<AccountRow> {
+pub(crate) async fn find(state: &AppState, raw: &str) -> AppResult<AccountRow> {
     let id: AccountId = raw.parse().map_err(|_| AppError::not_found())?;
     db::accounts::find(&state.db, id)
         .await?
@@ -73,10 +73,10 @@ pub async fn index(
             .take(40)
             .filter_map(|i| i.parse().ok())
             .collect();
-    let found = db::accounts::find_many(&state.db, &ids).await?;
+    let found = db::accounts::find_many_in_order(&state.db, &ids).await?;
     Ok(Json(
-        ids.iter()
-            .filter_map(|id| found.iter().find(|a| a.id == *id))
+        found
+            .iter()
             .filter(|a| a.actor_type != "Application")
             .map(|a| present::account(&state, a))
             .collect(),
@@ -133,7 +133,7 @@ pub async fn relationships(
     Ok(Json(rels.iter().map(present::relationship).collect()))
 }
 
-async fn relationship_with(
+pub(crate) async fn relationship_with(
     state: &AppState,
     me: &AccountRow,
     target: AccountId,
@@ -485,12 +485,11 @@ pub async fn familiar_followers(
             continue;
         };
         let ids = db::follows::familiar_followers(&state.db, me.id, target, 40).await?;
-        let found = db::accounts::find_many(&state.db, &ids).await?;
+        let found = db::accounts::find_many_in_order(&state.db, &ids).await?;
         out.push(FamiliarFollowers {
             id: target.to_string(),
-            accounts: ids
+            accounts: found
                 .iter()
-                .filter_map(|i| found.iter().find(|a| a.id == *i))
                 .filter(|a| a.suspended_at.is_none())
                 .map(|a| present::account(&state, a))
                 .collect(),

@@ -8,11 +8,12 @@ use axum::http::{HeaderMap, Uri};
 
 use crate::db;
 use crate::db::accounts::Account as AccountRow;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::id::{AccountId, StatusId};
 use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::account::{Account, Relationship};
 use crate::mastodon::entities::status::Status;
+use crate::mastodon::handlers::accounts;
 use crate::mastodon::pagination::{PageParams, next_link};
 use crate::mastodon::params::QueryParams;
 use crate::mastodon::present;
@@ -37,22 +38,12 @@ async fn statuses_page(
 ) -> Listed<Status> {
     let next = next_cursor(rows.len(), limit, rows.last().map(|r| r.0));
     let ids: Vec<StatusId> = rows.iter().map(|r| r.1).collect();
-    // Only what the viewer may still see (a post may have gone private or been deleted).
-    let mut visible = Vec::new();
-    for id in &ids {
-        if db::statuses::find_visible(&state.db, *id, Some(me.id))
-            .await?
-            .is_some()
-        {
-            visible.push(*id);
-        }
-    }
-    let details = timelines::details(state, &visible, Some(me.id)).await?;
+    let details = timelines::visible_details(state, &ids, Some(me.id)).await?;
     let out = present::statuses(state, &details, Some(me)).await?;
     Ok((next_link(state, uri, next), Json(out)))
 }
 
-async fn accounts_page(
+pub(crate) async fn accounts_page(
     state: &AppState,
     uri: &Uri,
     rows: Vec<(i64, AccountId)>,
@@ -60,10 +51,9 @@ async fn accounts_page(
 ) -> Listed<Account> {
     let next = next_cursor(rows.len(), limit, rows.last().map(|r| r.0));
     let ids: Vec<AccountId> = rows.iter().map(|r| r.1).collect();
-    let found = db::accounts::find_many(&state.db, &ids).await?;
-    let out = ids
+    let out = db::accounts::find_many_in_order(&state.db, &ids)
+        .await?
         .iter()
-        .filter_map(|id| found.iter().find(|a| a.id == *id))
         .map(|a| present::account(state, a))
         .collect();
     Ok((next_link(state, uri, next), Json(out)))
@@ -117,34 +107,15 @@ pub async fn follow_requests(
     accounts_page(&state, &uri, rows, page.limit).await
 }
 
-async fn requester(state: &AppState, raw: &str) -> AppResult<AccountRow> {
-    let id: AccountId = raw.parse().map_err(|_| AppError::not_found())?;
-    db::accounts::find(&state.db, id)
-        .await?
-        .ok_or_else(AppError::not_found)
-}
-
-async fn relationship(
-    state: &AppState,
-    me: &AccountRow,
-    other: AccountId,
-) -> AppResult<Json<Relationship>> {
-    db::follows::relationships(&state.db, me.id, &[other])
-        .await?
-        .first()
-        .map(|r| Json(present::relationship(r)))
-        .ok_or_else(AppError::not_found)
-}
-
 pub async fn authorize(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Relationship>> {
     let (_, me) = auth.user("write:follows")?;
-    let other = requester(&state, &id).await?;
+    let other = accounts::find(&state, &id).await?;
     follows::authorize(&state, me, &other).await?;
-    relationship(&state, me, other.id).await
+    accounts::relationship_with(&state, me, other.id).await
 }
 
 pub async fn reject(
@@ -153,9 +124,9 @@ pub async fn reject(
     Path(id): Path<String>,
 ) -> AppResult<Json<Relationship>> {
     let (_, me) = auth.user("write:follows")?;
-    let other = requester(&state, &id).await?;
+    let other = accounts::find(&state, &id).await?;
     follows::reject(&state, me, &other).await?;
-    relationship(&state, me, other.id).await
+    accounts::relationship_with(&state, me, other.id).await
 }
 
 pub async fn mutes(

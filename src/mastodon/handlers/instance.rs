@@ -29,10 +29,6 @@ pub fn version() -> String {
 const API_VERSION: u32 = 1;
 const SOURCE_URL: &str = "https://github.com/starling-social/starling";
 
-fn absolute(state: &AppState, path: &str) -> String {
-    format!("{}{}", state.urls.base().trim_end_matches('/'), path)
-}
-
 fn streaming_base(state: &AppState) -> String {
     let base = state.urls.base().trim_end_matches('/');
     if let Some(rest) = base.strip_prefix("https://") {
@@ -114,7 +110,7 @@ async fn contact_account(state: &AppState, info: &InstanceInfo) -> AppResult<Opt
 }
 
 fn thumbnail(state: &AppState) -> String {
-    absolute(state, &state.assets.url("header.png"))
+    present::absolute(state, state.assets.url("header.png"))
 }
 
 fn languages() -> Vec<String> {
@@ -147,7 +143,7 @@ pub async fn v2(State(state): State<AppState>) -> AppResult<Json<InstanceV2>> {
             urls: UrlsV2 {
                 streaming: streaming_base(&state),
                 status: None,
-                about: absolute(&state, "/about"),
+                about: present::absolute(&state, "/about".into()),
                 privacy_policy: None,
                 terms_of_service: None,
             },

@@ -75,16 +75,8 @@ pub async fn v2(
                 .collect();
         }
         if wants("statuses") && !found.statuses.is_empty() {
-            let mut visible = Vec::new();
-            for id in found.statuses.iter().take(limit) {
-                if db::statuses::find_visible(&state.db, *id, viewer.map(|v| v.id))
-                    .await?
-                    .is_some()
-                {
-                    visible.push(*id);
-                }
-            }
-            let details = timelines::details(&state, &visible, viewer.map(|v| v.id)).await?;
+            let ids: Vec<_> = found.statuses.iter().take(limit).copied().collect();
+            let details = timelines::visible_details(&state, &ids, viewer.map(|v| v.id)).await?;
             out.statuses = present::statuses(&state, &details, viewer).await?;
         }
     }

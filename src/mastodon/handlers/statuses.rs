@@ -352,19 +352,12 @@ pub async fn index(
     crate::mastodon::params::QueryParams(p): crate::mastodon::params::QueryParams<Ids>,
 ) -> AppResult<Json<Vec<Status>>> {
     let viewer = auth.viewer("read:statuses")?;
-    let mut visible = Vec::new();
-    for raw in p.id.iter().take(20) {
-        let Ok(id) = raw.parse::<StatusId>() else {
-            continue;
-        };
-        if db::statuses::find_visible(&state.db, id, viewer.map(|v| v.id))
-            .await?
-            .is_some()
-        {
-            visible.push(id);
-        }
-    }
-    let details = timelines::details(&state, &visible, viewer.map(|v| v.id)).await?;
+    let ids: Vec<StatusId> =
+        p.id.iter()
+            .take(20)
+            .filter_map(|raw| raw.parse().ok())
+            .collect();
+    let details = timelines::visible_details(&state, &ids, viewer.map(|v| v.id)).await?;
     Ok(Json(present::statuses(&state, &details, viewer).await?))
 }
 
@@ -420,20 +413,7 @@ async fn interacted(
     let page = p.page(40, 80);
     let rows =
         db::statuses::interacted_by(&state.db, s.id, boosts, page.max_id, page.limit).await?;
-    let next = (rows.len() as i64 == page.limit)
-        .then(|| rows.last().map(|r| r.0.to_string()))
-        .flatten();
-    let ids: Vec<crate::id::AccountId> = rows.iter().map(|r| r.1).collect();
-    let found = db::accounts::find_many(&state.db, &ids).await?;
-    let accounts = ids
-        .iter()
-        .filter_map(|id| found.iter().find(|a| a.id == *id))
-        .map(|a| present::account(state, a))
-        .collect();
-    Ok((
-        crate::mastodon::pagination::next_link(state, uri, next),
-        Json(accounts),
-    ))
+    crate::mastodon::handlers::collections::accounts_page(state, uri, rows, page.limit).await
 }
 
 pub async fn favourited_by(
