@@ -34,6 +34,12 @@ pub struct InstanceConfig {
 #[serde(default)]
 pub struct HttpConfig {
     pub bind: String,
+    /// Addresses (or CIDR ranges) of reverse proxies whose `X-Forwarded-For` we believe.
+    /// The client is the right-most address in that header that is not one of these; a
+    /// request from anywhere else is its own peer address, whatever headers it sends.
+    pub trusted_proxies: Vec<String>,
+    /// Whether request throttles apply (`X-RateLimit-*` headers and 429s).
+    pub rate_limits: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -157,6 +163,8 @@ impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             bind: "127.0.0.1:3000".into(),
+            trusted_proxies: vec!["127.0.0.0/8".into(), "::1".into()],
+            rate_limits: true,
         }
     }
 }
@@ -198,7 +206,7 @@ impl Default for RegistrationsConfig {
 }
 
 /// Keys whose environment variables hold comma-separated lists.
-const LIST_KEYS: &[&str] = &["federation.allowed_private_hosts"];
+const LIST_KEYS: &[&str] = &["federation.allowed_private_hosts", "http.trusted_proxies"];
 
 impl Config {
     /// Loads the configuration: `path` if given (it must exist), else `./config.toml` if
@@ -247,6 +255,7 @@ impl Config {
         self.federation
             .allowed_private_hosts
             .retain(|h| !h.trim().is_empty());
+        self.http.trusted_proxies.retain(|h| !h.trim().is_empty());
     }
 }
 

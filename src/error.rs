@@ -60,6 +60,8 @@ pub struct AppError {
     /// An RFC 6749 error code (`invalid_grant`, …): the body becomes
     /// `{"error": code, "error_description": message}`, as OAuth clients expect.
     pub oauth_code: Option<&'static str>,
+    /// Headers the response carries besides the body (`Retry-After`, rate limits).
+    pub headers: Vec<(axum::http::HeaderName, axum::http::HeaderValue)>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -72,6 +74,7 @@ impl AppError {
             message: message.into(),
             fields: Vec::new(),
             oauth_code: None,
+            headers: Vec::new(),
             source: None,
         }
     }
@@ -81,6 +84,15 @@ impl AppError {
         let mut e = Self::new(kind, description);
         e.oauth_code = Some(code);
         e
+    }
+
+    /// The same error, its response carrying `headers` too.
+    pub fn with_headers(
+        mut self,
+        headers: Vec<(axum::http::HeaderName, axum::http::HeaderValue)>,
+    ) -> Self {
+        self.headers.extend(headers);
+        self
     }
 
     pub fn of(kind: ErrorKind) -> Self {
@@ -116,6 +128,7 @@ impl AppError {
             message: format!("Validation failed: {summary}"),
             fields,
             oauth_code: None,
+            headers: Vec::new(),
             source: None,
         }
     }
@@ -203,7 +216,11 @@ impl IntoResponse for AppError {
                 error_description: None,
             },
         };
-        (self.kind.status(), Json(body)).into_response()
+        let mut res = (self.kind.status(), Json(body)).into_response();
+        for (name, value) in self.headers {
+            res.headers_mut().insert(name, value);
+        }
+        res
     }
 }
 
@@ -218,6 +235,8 @@ pub type PageResult<T> = Result<T, PageError>;
 pub struct ErrorPageInfo {
     pub status: StatusCode,
     pub message: String,
+    /// The error's own headers (`Retry-After` …), kept on the rendered page.
+    pub headers: Vec<(axum::http::HeaderName, axum::http::HeaderValue)>,
 }
 
 impl From<AppError> for PageError {
@@ -250,8 +269,14 @@ impl IntoResponse for PageError {
             _ => e.message,
         };
         let mut res = (status, message.clone()).into_response();
-        res.extensions_mut()
-            .insert(ErrorPageInfo { status, message });
+        for (name, value) in &e.headers {
+            res.headers_mut().insert(name.clone(), value.clone());
+        }
+        res.extensions_mut().insert(ErrorPageInfo {
+            status,
+            message,
+            headers: e.headers,
+        });
         res
     }
 }

@@ -71,7 +71,7 @@ pub fn router(state: AppState) -> Router {
             post(crate::activitypub::inbox::receive),
         )
         .route("/actor/inbox", post(crate::activitypub::inbox::receive))
-        .merge(crate::mastodon::routes::routes())
+        .merge(crate::mastodon::routes::routes(state.clone()))
         .merge(crate::web::routes(state.clone()))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -79,6 +79,14 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The router as `axum::serve` takes it, with each connection's peer address (the
+/// throttles' client address, see `ratelimit::client_ip`).
+pub fn service(
+    router: Router,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
+    router.into_make_service_with_connect_info::<std::net::SocketAddr>()
 }
 
 /// 200 when the database answers, 503 otherwise.

@@ -15,6 +15,7 @@ pub mod mastodon;
 pub mod nodeinfo;
 pub mod oauth;
 pub mod outbound;
+pub mod ratelimit;
 pub mod service;
 pub mod state;
 pub mod text;
@@ -62,6 +63,7 @@ pub async fn connect(config: Config) -> Result<AppState, BuildError> {
     .map_err(BuildError::Config)?;
     let outbound =
         outbound::OutboundClient::new(outbound_settings(&config)).map_err(BuildError::Config)?;
+    let limits = ratelimit::RateLimiter::new(&config.http).map_err(BuildError::Config)?;
     db::create_database_if_missing(&config.database.url).await?;
     let pool = db::connect(&config.database.url, config.database.max_connections).await?;
     db::migrate(&pool).await?;
@@ -75,6 +77,7 @@ pub async fn connect(config: Config) -> Result<AppState, BuildError> {
         hosts: delivery::hosts::HostLimiter::new(config.worker.per_host_concurrency),
         heard: delivery::hosts::RecentlyHeard::default(),
         signing_keys: delivery::keys::SigningKeys::default(),
+        limits: Arc::new(limits),
         config: Arc::new(config),
     })
 }

@@ -179,10 +179,12 @@ async fn serve(config: Config, with_worker: bool) -> Result<(), String> {
         tokio::spawn(async move { worker.run(stopped).await })
     });
     tracing::info!(address = %bind, url = %app.state.urls.base(), worker = with_worker, "Starling is serving");
-    let server = axum::serve(listener, app.router).with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        let _ = stop.send(true);
-    });
+    let server = axum::serve(listener, starling::http::service(app.router)).with_graceful_shutdown(
+        async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        },
+    );
     server.await.map_err(|e| e.to_string())?;
     if let Some(worker) = worker {
         let _ = worker.await;

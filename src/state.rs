@@ -27,5 +27,7 @@ pub struct AppState {
     pub heard: crate::delivery::hosts::RecentlyHeard,
     /// Local accounts' parsed signing keys.
     pub signing_keys: SigningKeys,
+    /// Request throttles' settings and this process's counters.
+    pub limits: Arc<crate::ratelimit::RateLimiter>,
     pub decoy_hash: Arc<tokio::sync::OnceCell<String>>,
 }

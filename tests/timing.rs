@@ -8,7 +8,9 @@ use support::TestApp;
 
 #[tokio::test]
 async fn s28_log_in_time_does_not_tell_whether_a_name_exists() {
-    let app = TestApp::start().await;
+    // 31 attempts from one address: beyond the log-in throttle (tests/rate_limits.rs),
+    // which this test is not about.
+    let app = TestApp::start_with(|c| c.http.rate_limits = false).await;
     app.create_user("frank").await;
     let web = app.client();
     web.get("/auth/sign_in").await;

@@ -16,6 +16,7 @@ pub mod mutes;
 pub mod notifications;
 pub mod oauth;
 pub mod pins;
+pub mod rate_limits;
 pub mod replies;
 pub mod reports;
 pub mod sessions;

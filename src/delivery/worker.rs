@@ -458,6 +458,10 @@ async fn maintain(worker: Worker, mut shutdown: watch::Receiver<bool>) {
                     }
                 }
             }
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            if let Err(e) = db::rate_limits::prune(&worker.state.db, now).await {
+                tracing::warn!(error = %e, "pruning ended throttle windows failed");
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(reclaim_every) => {}

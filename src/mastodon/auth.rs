@@ -34,13 +34,35 @@ pub struct Auth(pub Bearer);
 /// is present but invalid is still 401, as in Mastodon.
 pub struct MaybeAuth(pub Option<Bearer>);
 
-async fn bearer(parts: &Parts, state: &AppState) -> AppResult<Option<Bearer>> {
-    match presented_token(parts) {
-        None => Ok(None),
+/// What the request's token turned out to be. The API's throttle middleware resolves it
+/// once and leaves it in the request's extensions for the extractors below.
+#[derive(Clone)]
+pub enum Presented {
+    Nothing,
+    Invalid,
+    Valid(Box<Bearer>),
+}
+
+/// Reads and checks the request's token.
+pub async fn resolve(parts: &Parts, state: &AppState) -> AppResult<Presented> {
+    Ok(match presented_token(parts) {
+        None => Presented::Nothing,
         Some(t) => match oauth::authenticate_bearer(state, &t).await? {
-            Some(b) => Ok(Some(b)),
-            None => Err(AppError::of(ErrorKind::Unauthorized)),
+            Some(b) => Presented::Valid(Box::new(b)),
+            None => Presented::Invalid,
         },
+    })
+}
+
+async fn bearer(parts: &mut Parts, state: &AppState) -> AppResult<Option<Bearer>> {
+    let presented = match parts.extensions.remove::<Presented>() {
+        Some(p) => p,
+        None => resolve(parts, state).await?,
+    };
+    match presented {
+        Presented::Nothing => Ok(None),
+        Presented::Valid(b) => Ok(Some(*b)),
+        Presented::Invalid => Err(AppError::of(ErrorKind::Unauthorized)),
     }
 }
 

@@ -34,7 +34,7 @@ fn cors() -> CorsLayer {
         ])
 }
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/api/v1/apps", post(apps::create))
         .route(
@@ -160,5 +160,10 @@ pub fn routes() -> Router<AppState> {
             "/.well-known/oauth-authorization-server",
             get(token::metadata),
         )
+        // Inside CORS, so browser apps can read a 429 and its headers too.
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::ratelimit::api::throttle,
+        ))
         .layer(cors())
 }

@@ -75,8 +75,10 @@ fn client_auth(headers: &HeaderMap, id: Option<String>, secret: Option<String>) 
 pub async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
+    ip: crate::ratelimit::ClientIp,
     Params(f): Params<TokenForm>,
 ) -> AppResult<Json<TokenBody>> {
+    crate::ratelimit::token_request(&state, ip).await?;
     let request = TokenRequest {
         grant_type: f.grant_type,
         client: client_auth(&headers, f.client_id, f.client_secret),

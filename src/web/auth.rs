@@ -8,6 +8,7 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use crate::error::{ErrorKind, PageResult};
+use crate::ratelimit::{self, ClientIp};
 use crate::service::registration::{self, SignUp};
 use crate::service::sessions::{self, LoginError};
 use crate::state::AppState;
@@ -57,8 +58,10 @@ pub async fn sign_up(
     State(state): State<AppState>,
     session: WebSession,
     headers: HeaderMap,
+    ip: ClientIp,
     WebForm(form): WebForm<SignUpForm>,
 ) -> PageResult<Response> {
+    ratelimit::sign_up_attempt(&state, ip).await?;
     let locale = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -146,8 +149,10 @@ pub async fn sign_in(
     session: WebSession,
     jar: CookieJar,
     headers: HeaderMap,
+    ip: ClientIp,
     WebForm(form): WebForm<SignInForm>,
 ) -> PageResult<Response> {
+    ratelimit::login_attempt(&state, ip, &form.login).await?;
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -249,8 +254,10 @@ pub struct EmailForm {
 pub async fn confirmation_resend(
     State(state): State<AppState>,
     session: WebSession,
+    ip: ClientIp,
     WebForm(form): WebForm<EmailForm>,
 ) -> PageResult<Response> {
+    ratelimit::confirmation_request(&state, ip, &form.email).await?;
     registration::resend_confirmation(&state, &form.email).await?;
     let page = MessagePage {
         layout: layout(&state, &session, "Check your inbox", "").await?,
@@ -275,8 +282,10 @@ pub async fn password_new(
 pub async fn password_request(
     State(state): State<AppState>,
     session: WebSession,
+    ip: ClientIp,
     WebForm(form): WebForm<EmailForm>,
 ) -> PageResult<Response> {
+    ratelimit::password_reset_request(&state, ip, &form.email).await?;
     registration::request_password_reset(&state, &form.email).await?;
     let page = MessagePage {
         layout: layout(&state, &session, "Check your inbox", "").await?,

@@ -175,6 +175,9 @@ pub async fn web_context(
 
     if let Some(info) = res.extensions().get::<ErrorPageInfo>().cloned() {
         res = render_error(&state, &session, &info).await;
+        for (name, value) in info.headers {
+            res.headers_mut().insert(name, value);
+        }
     }
     let headers = res.headers_mut();
     add_security_headers(headers);

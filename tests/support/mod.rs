@@ -104,7 +104,9 @@ impl TestApp {
         let app = starling::build(config).await.expect("build app");
         let router = app.router;
         let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("serve");
+            axum::serve(listener, starling::http::service(router))
+                .await
+                .expect("serve");
         });
         TestApp {
             base: format!("http://{host}:{port}"),
