@@ -534,3 +534,154 @@ async fn followers_can_be_removed_familiar_followers_and_account_search() {
     assert_eq!(found.status, StatusCode::OK);
     assert_eq!(found.json[0]["username"], "carol", "{}", found.json);
 }
+
+#[tokio::test]
+async fn private_notes_are_kept_per_viewer_and_bounded() {
+    let app = TestApp::start().await;
+    let alice = user_token(&app, "alice", "read write follow").await;
+    let carol = user_token(&app, "carol", "read write follow").await;
+    app.create_user("bob").await;
+    let b_id = app.account("bob").await.id.to_string();
+    let note = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{b_id}/note"),
+        &alice,
+        Some(json!({"comment": "Met at the <b>café</b>"})),
+    )
+    .await;
+    assert_eq!(note.status, StatusCode::OK, "{}", note.json);
+    assert_eq!(note.json["id"], b_id.as_str());
+    assert_eq!(
+        note.json["note"], "Met at the <b>café</b>",
+        "plain text, as typed"
+    );
+    let rels = get(
+        &app.base,
+        &format!("/api/v1/accounts/relationships?id[]={b_id}"),
+        &alice,
+    )
+    .await;
+    assert_eq!(rels.json[0]["note"], "Met at the <b>café</b>");
+    // Only its author sees it.
+    let theirs = get(
+        &app.base,
+        &format!("/api/v1/accounts/relationships?id[]={b_id}"),
+        &carol,
+    )
+    .await;
+    assert_eq!(theirs.json[0]["note"], "");
+    // Form encoding, too; too long is 422; an empty comment removes it.
+    let long = "x".repeat(2001);
+    let res = api::send_form(
+        &app.base,
+        &format!("/api/v1/accounts/{b_id}/note"),
+        &alice,
+        &[("comment", long.as_str())],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("Comment is too long")
+    );
+    let cleared = api::send_form(
+        &app.base,
+        &format!("/api/v1/accounts/{b_id}/note"),
+        &alice,
+        &[("comment", "")],
+    )
+    .await;
+    assert_eq!(cleared.json["note"], "");
+    let res = send_json(
+        &app.base,
+        Method::POST,
+        "/api/v1/accounts/424242/note",
+        &alice,
+        Some(json!({"comment": "who?"})),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn posting_defaults_come_from_source_and_apply_to_new_posts() {
+    let app = TestApp::start().await;
+    let alice = user_token(&app, "alice", "read write").await;
+    // Rails brackets, as the apps send them.
+    let updated = api::send_form_as(
+        &app.base,
+        Method::PATCH,
+        "/api/v1/accounts/update_credentials",
+        &alice,
+        &[
+            ("source[privacy]", "unlisted"),
+            ("source[sensitive]", "true"),
+            ("source[language]", "de"),
+        ],
+    )
+    .await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.json);
+    assert_eq!(updated.json["source"]["privacy"], "unlisted");
+    assert_eq!(updated.json["source"]["sensitive"], true);
+    assert_eq!(updated.json["source"]["language"], "de");
+    let prefs = get(&app.base, "/api/v1/preferences", &alice).await;
+    assert_eq!(prefs.json["posting:default:visibility"], "unlisted");
+    assert_eq!(prefs.json["posting:default:sensitive"], true);
+    assert_eq!(prefs.json["posting:default:language"], "de");
+    let me = get(&app.base, "/api/v1/accounts/verify_credentials", &alice).await;
+    assert_eq!(me.json["source"]["privacy"], "unlisted");
+
+    // A post that says nothing takes them; one that says otherwise keeps its own.
+    let post = send_json(
+        &app.base,
+        Method::POST,
+        "/api/v1/statuses",
+        &alice,
+        Some(json!({"status": "Hallo"})),
+    )
+    .await;
+    assert_eq!(post.json["visibility"], "unlisted");
+    assert_eq!(post.json["sensitive"], true);
+    assert_eq!(post.json["language"], "de");
+    let explicit = send_json(
+        &app.base,
+        Method::POST,
+        "/api/v1/statuses",
+        &alice,
+        Some(json!({"status": "Hello", "visibility": "public", "sensitive": false, "language": "en"})),
+    )
+    .await;
+    assert_eq!(explicit.json["visibility"], "public");
+    assert_eq!(explicit.json["sensitive"], false);
+    assert_eq!(explicit.json["language"], "en");
+
+    // Direct is no default; unknown languages are refused; nothing changed then.
+    for (key, value) in [("source[privacy]", "direct"), ("source[language]", "xx")] {
+        let res = api::send_form_as(
+            &app.base,
+            Method::PATCH,
+            "/api/v1/accounts/update_credentials",
+            &alice,
+            &[(key, value)],
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{key}");
+    }
+    let me = get(&app.base, "/api/v1/accounts/verify_credentials", &alice).await;
+    assert_eq!(me.json["source"]["privacy"], "unlisted");
+    assert_eq!(me.json["source"]["language"], "de");
+    // JSON nesting works too, and other preferences stay.
+    let res = send_json(
+        &app.base,
+        Method::PATCH,
+        "/api/v1/accounts/update_credentials",
+        &alice,
+        Some(json!({"source": {"privacy": "private"}})),
+    )
+    .await;
+    assert_eq!(res.json["source"]["privacy"], "private");
+    assert_eq!(res.json["source"]["sensitive"], true);
+}

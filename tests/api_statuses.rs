@@ -532,3 +532,112 @@ async fn edits_keep_history_and_the_rest_of_the_status_endpoints() {
     );
     assert_eq!(many.json[0]["id"], id.as_str());
 }
+
+#[tokio::test]
+async fn muting_a_conversation_silences_its_notifications() {
+    let app = TestApp::start().await;
+    let alice = user_token(&app, "alice", "read write").await;
+    let bob = user_token(&app, "bob", "read write").await;
+    let carol = user_token(&app, "carol", "read write").await;
+    let root = post_json(&app, &alice, json!({"status": "A thread"}))
+        .await
+        .json;
+    let root_id = root["id"].as_str().unwrap().to_string();
+    assert_eq!(root["muted"], false);
+    let reply = post_json(
+        &app,
+        &bob,
+        json!({"status": "@alice a reply", "in_reply_to_id": root_id}),
+    )
+    .await
+    .json;
+    let reply_id = reply["id"].as_str().unwrap().to_string();
+    let count = |token: String| {
+        let base = app.base.clone();
+        async move {
+            get(&base, "/api/v1/notifications", &token)
+                .await
+                .json
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(count(alice.clone()).await, 1, "bob's mention");
+
+    // Muting any status of the conversation mutes all of it.
+    let muted = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/statuses/{reply_id}/mute"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(muted.status, StatusCode::OK, "{}", muted.json);
+    assert_eq!(muted.json["muted"], true);
+    let shown = get(&app.base, &format!("/api/v1/statuses/{root_id}"), &alice).await;
+    assert_eq!(shown.json["muted"], true);
+    let others = get(&app.base, &format!("/api/v1/statuses/{root_id}"), &bob).await;
+    assert_eq!(others.json["muted"], false, "only for alice");
+
+    // A deeper reply mentioning her, a favourite and a boost: nothing arrives.
+    post_json(
+        &app,
+        &carol,
+        json!({"status": "@alice deeper", "in_reply_to_id": reply_id}),
+    )
+    .await;
+    for action in ["favourite", "reblog"] {
+        send_json(
+            &app.base,
+            Method::POST,
+            &format!("/api/v1/statuses/{root_id}/{action}"),
+            &carol,
+            None,
+        )
+        .await;
+    }
+    assert_eq!(count(alice.clone()).await, 1);
+    // Other conversations still notify.
+    post_json(&app, &carol, json!({"status": "@alice elsewhere"})).await;
+    assert_eq!(count(alice.clone()).await, 2);
+
+    let unmuted = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/statuses/{root_id}/unmute"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(unmuted.json["muted"], false);
+    send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/statuses/{root_id}/favourite"),
+        &bob,
+        None,
+    )
+    .await;
+    assert_eq!(count(alice.clone()).await, 3);
+
+    // Someone else's private post cannot be muted (S27).
+    let hidden = post_json(
+        &app,
+        &bob,
+        json!({"status": "for followers", "visibility": "private"}),
+    )
+    .await
+    .json;
+    let res = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/statuses/{}/mute", hidden["id"].as_str().unwrap()),
+        &carol,
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert!(!res.json.to_string().contains("for followers"));
+}

@@ -257,6 +257,8 @@ pub struct FullRelationship {
     pub muting_expires_at: Option<time::OffsetDateTime>,
     pub requested: bool,
     pub requested_by: bool,
+    /// The viewer's private note on the account ("" without one).
+    pub note: String,
 }
 
 pub async fn relationships(
@@ -278,8 +280,10 @@ pub async fn relationships(
            coalesce(m.hide_notifications, false) AS muting_notifications, \
            m.expires_at AS muting_expires_at, \
            r.id IS NOT NULL AS requested, \
-           EXISTS (SELECT 1 FROM follow_requests q WHERE q.account_id = t.id AND q.target_account_id = $1) AS requested_by \
+           EXISTS (SELECT 1 FROM follow_requests q WHERE q.account_id = t.id AND q.target_account_id = $1) AS requested_by, \
+           coalesce(an.comment, '') AS note \
          FROM unnest($2::bigint[]) WITH ORDINALITY AS t(id, n) \
+         LEFT JOIN account_notes an ON an.account_id = $1 AND an.target_account_id = t.id \
          LEFT JOIN follows f ON f.account_id = $1 AND f.target_account_id = t.id \
          LEFT JOIN follow_requests r ON r.account_id = $1 AND r.target_account_id = t.id \
          LEFT JOIN mutes m ON m.account_id = $1 AND m.target_account_id = t.id \

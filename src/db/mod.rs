@@ -1,10 +1,12 @@
 //! The only SQL in Starling. One file per table group; functions take any executor
 //! (pool, connection or transaction) so services decide the transaction boundaries.
 
+pub mod account_notes;
 pub mod accounts;
 pub mod audiences;
 pub mod blocks;
 pub mod bookmarks;
+pub mod conversation_mutes;
 pub mod favourites;
 pub mod follows;
 pub mod hosts;

@@ -465,8 +465,9 @@ pub struct NewStatus<'a> {
 pub async fn insert(db: impl Executor<'_>, s: &NewStatus<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO statuses (id, uri, url, account_id, in_reply_to_id, in_reply_to_account_id, reblog_of_id, \
-         text, content, spoiler_text, sensitive, visibility, language, local, in_reply_to_uri) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         text, content, spoiler_text, sensitive, visibility, language, local, in_reply_to_uri, conversation_uri) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+           coalesce((SELECT p.conversation_uri FROM statuses p WHERE p.id = $5), $2))",
     )
     .bind(s.id)
     .bind(s.uri)
@@ -629,8 +630,9 @@ pub async fn insert_remote(
 ) -> sqlx::Result<Option<Status>> {
     sqlx::query_as(AssertSqlSafe(format!(
         "INSERT INTO statuses AS s (id, uri, url, account_id, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri, \
-         text, content, spoiler_text, sensitive, visibility, language, local, created_at, reblog_of_id) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, false, $14, $15 \
+         text, content, spoiler_text, sensitive, visibility, language, local, created_at, reblog_of_id, conversation_uri) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, false, $14, $15, \
+           coalesce((SELECT p.conversation_uri FROM statuses p WHERE p.id = $5), $2) \
          WHERE NOT EXISTS (SELECT 1 FROM tombstones t WHERE t.uri = $2) \
          ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
     )))

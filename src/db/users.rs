@@ -61,9 +61,40 @@ pub struct User {
     pub locale: Option<String>,
     pub last_sign_in_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
+    pub settings: sqlx::types::Json<UserSettings>,
+}
+
+/// Preferences kept in `users.settings` (unknown keys are ignored, missing ones default).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct UserSettings {
+    /// `public`, `unlisted` or `private`: a post's visibility when none is given.
+    pub default_privacy: Option<String>,
+    /// Mark posts sensitive unless told otherwise.
+    pub default_sensitive: bool,
+    /// ISO 639-1 code of the language posts are in unless told otherwise.
+    pub default_language: Option<String>,
 }
 
 impl User {
+    /// Visibility for a post that names none.
+    pub fn default_visibility(&self) -> crate::db::statuses::Visibility {
+        self.settings
+            .default_privacy
+            .as_deref()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(crate::db::statuses::Visibility::Public)
+    }
+
+    /// Language for a post that names none: the chosen default, else the interface's.
+    pub fn posting_language(&self) -> Option<String> {
+        self.settings
+            .default_language
+            .clone()
+            .or_else(|| self.locale.clone())
+            .filter(|l| crate::text::languages::is_known(l))
+    }
+
     pub fn role(&self) -> Role {
         self.role.parse().unwrap_or(Role::User)
     }
@@ -74,7 +105,8 @@ impl User {
 }
 
 const COLUMNS: &str = "u.id, u.account_id, u.email, u.encrypted_password, u.role, u.confirmed_at, \
-    u.confirmation_sent_at, u.reset_password_sent_at, u.approved, u.disabled, u.locale, u.last_sign_in_at, u.created_at";
+    u.confirmation_sent_at, u.reset_password_sent_at, u.approved, u.disabled, u.locale, u.last_sign_in_at, u.created_at, \
+    u.settings";
 
 pub struct NewUser<'a> {
     pub account_id: AccountId,
@@ -244,6 +276,20 @@ pub async fn set_role(db: impl Executor<'_>, id: UserId, role: Role) -> sqlx::Re
 pub async fn touch_sign_in(db: impl Executor<'_>, id: UserId) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET last_sign_in_at = now() WHERE id = $1")
         .bind(id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Replaces the posting defaults in `users.settings`, leaving other keys alone.
+pub async fn set_posting_defaults(
+    db: impl Executor<'_>,
+    user: UserId,
+    defaults: &UserSettings,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET settings = settings || $2, updated_at = now() WHERE id = $1")
+        .bind(user)
+        .bind(sqlx::types::Json(defaults))
         .execute(db)
         .await
         .map(|_| ())

@@ -106,9 +106,9 @@ pub fn credential_account(
     CredentialAccount {
         account: account(state, a),
         source: Source {
-            privacy: "public".into(),
-            sensitive: false,
-            language: None,
+            privacy: user.default_visibility().as_str().into(),
+            sensitive: user.settings.default_sensitive,
+            language: user.posting_language(),
             note: a.note_source.clone(),
             fields: a
                 .fields
@@ -180,6 +180,8 @@ pub struct ViewerFlags {
     pub viewer: Option<crate::id::AccountId>,
     pub bookmarked: std::collections::HashSet<crate::id::StatusId>,
     pub pinned: std::collections::HashSet<crate::id::StatusId>,
+    /// Statuses in conversations the viewer muted.
+    pub muted: std::collections::HashSet<crate::id::StatusId>,
 }
 
 impl ViewerFlags {
@@ -207,6 +209,7 @@ impl ViewerFlags {
                 .await?
                 .into_iter()
                 .collect(),
+            muted: crate::db::conversation_mutes::muted_among(&state.db, v.id, &ids).await?,
         })
     }
 }
@@ -331,7 +334,7 @@ pub fn status(state: &AppState, d: &StatusDetail, flags: &ViewerFlags) -> Status
         text: None,
         favourited: signed_in.then_some(d.favourited),
         reblogged: signed_in.then_some(d.reblogged),
-        muted: None,
+        muted: signed_in.then(|| flags.muted.contains(&s.id)),
         bookmarked: signed_in.then(|| flags.bookmarked.contains(&s.id)),
         pinned: own.then(|| flags.pinned.contains(&s.id)),
         filtered: signed_in.then(Vec::new),
@@ -365,11 +368,11 @@ pub fn relationship(
         muting_expires_at: r.muting_expires_at,
         requested: r.requested,
         requested_by: r.requested_by,
-        // Domain blocks by users, endorsements and private notes come with later issues;
-        // until then nobody has any.
+        // Domain blocks by users and endorsements come with later issues; until then
+        // nobody has any.
         domain_blocking: false,
         endorsed: false,
-        note: String::new(),
+        note: r.note.clone(),
     }
 }
 

@@ -56,6 +56,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/api/v1/accounts/familiar_followers",
             get(accounts::familiar_followers),
         )
+        .route("/api/v1/accounts/{id}/note", post(accounts::note))
         .route(
             "/api/v1/accounts/{id}/remove_from_followers",
             post(accounts::remove_from_followers),
@@ -105,6 +106,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/v1/statuses/{id}/source", get(statuses::source))
         .route("/api/v1/statuses/{id}/pin", post(statuses::pin))
         .route("/api/v1/statuses/{id}/unpin", post(statuses::unpin))
+        .route("/api/v1/statuses/{id}/mute", post(statuses::mute))
+        .route("/api/v1/statuses/{id}/unmute", post(statuses::unmute))
         .route(
             "/api/v1/statuses/{id}/favourited_by",
             get(statuses::favourited_by),

@@ -3,6 +3,7 @@
 
 pub mod account_deletion;
 pub mod account_mail;
+pub mod account_notes;
 pub mod admin;
 pub mod announces;
 pub mod blocks;

@@ -66,6 +66,12 @@ pub async fn notify(
     if blocked || db::mutes::hides_notifications(&mut *tx, recipient.id, from).await? {
         return Ok(());
     }
+    // Nothing from a conversation the recipient muted.
+    if let Some(s) = status
+        && db::conversation_mutes::mutes_status(&mut *tx, recipient.id, s).await?
+    {
+        return Ok(());
+    }
     db::notifications::insert(&mut *tx, recipient.id, from, kind.as_str(), status).await?;
     Ok(())
 }

@@ -144,3 +144,51 @@ async fn render_with_mentions(state: &AppState, source: &str, field: bool) -> Ap
         text::render_bio(source, &extracted, &resolve, &tag_url)
     })
 }
+
+/// Posting defaults as `source[privacy|sensitive|language]` change them: only what is
+/// given changes; an empty language clears it.
+#[derive(Debug, Default)]
+pub struct PostingDefaultsChange {
+    pub privacy: Option<String>,
+    pub sensitive: Option<bool>,
+    pub language: Option<String>,
+}
+
+pub async fn set_posting_defaults(
+    state: &AppState,
+    user: &db::users::User,
+    change: &PostingDefaultsChange,
+) -> AppResult<()> {
+    let mut next = user.settings.0.clone();
+    let mut errors: FieldErrors = Vec::new();
+    if let Some(p) = &change.privacy {
+        if matches!(p.as_str(), "public" | "unlisted" | "private") {
+            next.default_privacy = Some(p.clone());
+        } else {
+            errors.push((
+                "source[privacy]",
+                "Privacy is not included in the list".into(),
+            ));
+        }
+    }
+    if let Some(s) = change.sensitive {
+        next.default_sensitive = s;
+    }
+    if let Some(l) = &change.language {
+        if l.is_empty() {
+            next.default_language = None;
+        } else if text::languages::is_known(l) {
+            next.default_language = Some(l.clone());
+        } else {
+            errors.push((
+                "source[language]",
+                "Language is not included in the list".into(),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    db::users::set_posting_defaults(&state.db, user.id, &next).await?;
+    Ok(())
+}

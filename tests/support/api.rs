@@ -1,7 +1,7 @@
 //! A Mastodon API client for tests: registers apps, walks the OAuth consent flow with a
 //! signed-in browser stand-in, and calls endpoints with a bearer token.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use super::Web;
@@ -222,4 +222,22 @@ pub async fn user_token(app: &super::TestApp, name: &str, scope: &str) -> String
     let web = app.signed_in(name).await;
     let client = register_app(&app.base, REDIRECT, "read write follow push").await;
     log_in_app(&app.base, &web, &client, scope).await
+}
+
+/// A form-encoded request with any method (`PATCH` for update_credentials, …).
+pub async fn send_form_as(
+    base: &str,
+    method: Method,
+    path: &str,
+    token: &str,
+    fields: &[(&str, &str)],
+) -> JsonResponse {
+    let r = http()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(token)
+        .form(fields)
+        .send()
+        .await
+        .expect("request");
+    wrap(r).await
 }

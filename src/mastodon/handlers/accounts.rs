@@ -15,7 +15,7 @@ use crate::mastodon::auth::{Auth, MaybeAuth};
 use crate::mastodon::entities::account::{Account, CredentialAccount, Relationship};
 use crate::mastodon::entities::status::Status;
 use crate::mastodon::pagination::{PageParams, link_header, next_link};
-use crate::mastodon::params::{QueryParams, lenient};
+use crate::mastodon::params::{Params, QueryParams, lenient};
 use crate::mastodon::present;
 use crate::service::{blocks, follows, remote_accounts, timelines};
 use crate::state::AppState;
@@ -415,6 +415,19 @@ pub struct UpdateCredentials {
     discoverable: Option<bool>,
     #[serde(default)]
     fields_attributes: Option<serde_json::Value>,
+    /// `source[privacy]`, `source[sensitive]`, `source[language]`: posting defaults.
+    #[serde(default)]
+    source: Option<SourceParams>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SourceParams {
+    #[serde(default, deserialize_with = "lenient::option_string")]
+    privacy: Option<String>,
+    #[serde(default, deserialize_with = "lenient::option_bool")]
+    sensitive: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::option_string_keep_empty")]
+    language: Option<String>,
 }
 
 /// `PATCH /api/v1/accounts/update_credentials`: only what is sent changes, through the
@@ -440,6 +453,14 @@ pub async fn update_credentials(
         locked: p.locked.unwrap_or(me.locked),
         bot: p.bot.unwrap_or(me.is_bot()),
     };
+    if let Some(src) = p.source {
+        let change = crate::service::profile::PostingDefaultsChange {
+            privacy: src.privacy,
+            sensitive: src.sensitive,
+            language: src.language,
+        };
+        crate::service::profile::set_posting_defaults(&state, user, &change).await?;
+    }
     crate::service::profile::update(&state, me, &form).await?;
     if let Some(d) = p.discoverable {
         db::accounts::set_discoverable(&state.db, me.id, d).await?;
@@ -447,9 +468,15 @@ pub async fn update_credentials(
     let fresh = db::accounts::find(&state.db, me.id)
         .await?
         .ok_or_else(AppError::not_found)?;
+    let fresh_user = db::users::find(&state.db, user.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let requests = db::follows::count_requests(&state.db, me.id).await?;
     Ok(Json(present::credential_account(
-        &state, &fresh, user, requests,
+        &state,
+        &fresh,
+        &fresh_user,
+        requests,
     )))
 }
 
@@ -463,6 +490,26 @@ pub async fn remove_from_followers(
     let follower = find(&state, &id).await?;
     follows::remove_follower(&state, me, &follower).await?;
     relationship_with(&state, me, follower.id).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NoteParams {
+    #[serde(default, deserialize_with = "lenient::string")]
+    comment: String,
+}
+
+/// `POST /api/v1/accounts/:id/note`: sets (or with an empty comment removes) the
+/// caller's private note on the account.
+pub async fn note(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Params(p): Params<NoteParams>,
+) -> AppResult<Json<Relationship>> {
+    let (_, me) = auth.user("write:accounts")?;
+    let target = find(&state, &id).await?;
+    crate::service::account_notes::set(&state, me, target.id, &p.comment).await?;
+    relationship_with(&state, me, target.id).await
 }
 
 #[derive(Debug, Serialize)]

@@ -287,9 +287,9 @@ pub async fn custom_emojis(State(state): State<AppState>) -> AppResult<Json<Vec<
 pub async fn preferences(auth: Auth) -> AppResult<Json<Preferences>> {
     let (user, _) = auth.user("read:accounts")?;
     Ok(Json(Preferences {
-        visibility: "public".into(),
-        sensitive: false,
-        language: user.locale.clone().filter(|l| text::languages::is_known(l)),
+        visibility: user.default_visibility().as_str().into(),
+        sensitive: user.settings.default_sensitive,
+        language: user.posting_language(),
         expand_media: "default",
         expand_spoilers: false,
         autoplay_gifs: false,

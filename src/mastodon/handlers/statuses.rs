@@ -40,8 +40,8 @@ pub struct CreateStatus {
     status: String,
     #[serde(default, deserialize_with = "lenient::option_id")]
     in_reply_to_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::bool")]
-    sensitive: bool,
+    #[serde(default, deserialize_with = "lenient::option_bool")]
+    sensitive: Option<bool>,
     #[serde(default, deserialize_with = "lenient::string")]
     spoiler_text: String,
     #[serde(default, deserialize_with = "lenient::option_string")]
@@ -58,7 +58,7 @@ pub async fn create(
     headers: HeaderMap,
     Params(p): Params<CreateStatus>,
 ) -> AppResult<Json<Status>> {
-    let (_, me) = auth.user("write:statuses")?;
+    let (user, me) = auth.user("write:statuses")?;
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -80,7 +80,12 @@ pub async fn create(
             AppError::invalid("Validation failed: Visibility is not included in the list")
         })?),
     };
-    let language = p.language.filter(|l| crate::text::languages::is_known(l));
+    // What the post leaves unsaid comes from the poster's preferences.
+    let visibility = visibility.unwrap_or_else(|| user.default_visibility());
+    let language = p
+        .language
+        .filter(|l| crate::text::languages::is_known(l))
+        .or_else(|| user.posting_language());
     let in_reply_to = p.in_reply_to_id.as_deref().map(status_id).transpose()?;
     let id = statuses_service::post(
         &state,
@@ -88,9 +93,9 @@ pub async fn create(
         &NewPost {
             text: p.status,
             spoiler_text: p.spoiler_text,
-            visibility,
+            visibility: Some(visibility),
             in_reply_to,
-            sensitive: p.sensitive,
+            sensitive: p.sensitive.unwrap_or(user.settings.default_sensitive),
             language,
         },
     )
@@ -393,6 +398,41 @@ pub async fn unpin(
     Path(id): Path<String>,
 ) -> AppResult<Json<Status>> {
     pin_or_unpin(&state, &auth, &id, false).await
+}
+
+async fn mute_or_unmute(
+    state: &AppState,
+    auth: &Auth,
+    raw: &str,
+    mute: bool,
+) -> AppResult<Json<Status>> {
+    let (_, me) = auth.user("write:mutes")?;
+    let s = db::statuses::find_visible(&state.db, status_id(raw)?, Some(me.id))
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if mute {
+        db::conversation_mutes::mute(&state.db, me.id, s.id).await?;
+    } else {
+        db::conversation_mutes::unmute(&state.db, me.id, s.id).await?;
+    }
+    Ok(Json(one(state, s.id, Some(me)).await?))
+}
+
+/// `POST /api/v1/statuses/:id/mute`: no more notifications from its conversation.
+pub async fn mute(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    mute_or_unmute(&state, &auth, &id, true).await
+}
+
+pub async fn unmute(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    mute_or_unmute(&state, &auth, &id, false).await
 }
 
 async fn interacted(

@@ -1,0 +1,76 @@
+//! Conversations a user muted: no notifications from them (Mastodon's mute on a status).
+//! A status's conversation is `conversation_uri`, or its own URI for rows without one.
+
+use std::collections::HashSet;
+
+use super::Executor;
+use crate::id::{AccountId, StatusId};
+
+/// Mutes the conversation `status` belongs to.
+pub async fn mute(db: impl Executor<'_>, account: AccountId, status: StatusId) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO conversation_mutes (account_id, conversation_uri) \
+         SELECT $1, coalesce(conversation_uri, uri) FROM statuses WHERE id = $2 \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(account)
+    .bind(status)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn unmute(
+    db: impl Executor<'_>,
+    account: AccountId,
+    status: StatusId,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM conversation_mutes m USING statuses s \
+         WHERE s.id = $2 AND m.account_id = $1 AND m.conversation_uri = coalesce(s.conversation_uri, s.uri)",
+    )
+    .bind(account)
+    .bind(status)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Whether `account` muted the conversation of `status`.
+pub async fn mutes_status(
+    db: impl Executor<'_>,
+    account: AccountId,
+    status: StatusId,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM statuses s JOIN conversation_mutes m \
+           ON m.account_id = $1 AND m.conversation_uri = coalesce(s.conversation_uri, s.uri) \
+         WHERE s.id = $2)",
+    )
+    .bind(account)
+    .bind(status)
+    .fetch_one(db)
+    .await
+}
+
+/// Which of `statuses` are in conversations `account` muted.
+pub async fn muted_among(
+    db: impl Executor<'_>,
+    account: AccountId,
+    statuses: &[StatusId],
+) -> sqlx::Result<HashSet<StatusId>> {
+    if statuses.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let ids: Vec<i64> = statuses.iter().map(|s| s.0).collect();
+    let rows: Vec<StatusId> = sqlx::query_scalar(
+        "SELECT s.id FROM statuses s JOIN conversation_mutes m \
+           ON m.account_id = $1 AND m.conversation_uri = coalesce(s.conversation_uri, s.uri) \
+         WHERE s.id = ANY($2)",
+    )
+    .bind(account)
+    .bind(ids)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
