@@ -1,6 +1,9 @@
 //! `GET /api/v2/search`: local accounts and hashtags, and remote accounts resolved by URL
 //! for signed-in people only (S31: visitors cannot make us fetch).
 
+#[allow(dead_code)]
+#[path = "support/snapshot.rs"]
+mod snapshot;
 mod support;
 
 use reqwest::StatusCode;
@@ -63,4 +66,72 @@ async fn search_finds_accounts_tags_and_resolves_remote_ones() {
         "{}",
         found.json
     );
+}
+
+#[tokio::test]
+async fn search_results_and_tags_have_mastodons_shape() {
+    let app = TestApp::start().await;
+    let alice = user_token(&app, "alice", "read write").await;
+    let bob = user_token(&app, "bob", "read write").await;
+    for (token, text) in [
+        (&alice, "#Snapshots are nice"),
+        (&bob, "#snapshots again"),
+        (&bob, "#snapshots thrice"),
+    ] {
+        send_json(
+            &app.base,
+            reqwest::Method::POST,
+            "/api/v1/statuses",
+            token,
+            Some(json!({"status": text})),
+        )
+        .await;
+    }
+    // A followers-only use is not counted in the public history.
+    send_json(
+        &app.base,
+        reqwest::Method::POST,
+        "/api/v1/statuses",
+        &alice,
+        Some(json!({"status": "#snapshots hidden", "visibility": "private"})),
+    )
+    .await;
+    let res = get(&app.base, "/api/v2/search?q=%23snap", &alice).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let tag = &res.json["hashtags"][0];
+    assert_eq!(tag["name"], "Snapshots", "the first spelling");
+    let history = tag["history"].as_array().unwrap();
+    assert_eq!(history.len(), 7);
+    let sum = |key: &str| -> i64 {
+        history
+            .iter()
+            .map(|h| h[key].as_str().unwrap().parse::<i64>().unwrap())
+            .sum()
+    };
+    assert_eq!(sum("uses"), 3, "three public uses this week");
+    assert!((2..=3).contains(&sum("accounts")), "by two people");
+    let days: Vec<i64> = history
+        .iter()
+        .map(|h| h["day"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(days[0] % 86_400, 0, "midnight UTC");
+    assert!(
+        days.windows(2).all(|w| w[0] - w[1] == 86_400),
+        "today first"
+    );
+    assert_eq!(tag["following"], false);
+    let mut redactor = snapshot::Redactor::new();
+    redactor.server(&app.base, "https://starling.example");
+    snapshot::assert_json_snapshot("api/search.json", &redactor, &res.json);
+    snapshot::assert_json_snapshot("api/tag.json", &redactor, tag);
+    // Visitors get no `following`.
+    let anon = api::http()
+        .get(app.url("/api/v2/search?q=snapshots&type=hashtags"))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert!(anon["hashtags"][0].get("following").is_none());
 }

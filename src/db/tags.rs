@@ -85,3 +85,27 @@ pub async fn search_prefix(
         .fetch_all(db)
         .await
 }
+
+/// Daily use of `tags` in public and unlisted posts (boosts aside) since `since`:
+/// (tag, unix time of the UTC day, posts, distinct authors).
+pub async fn daily_use(
+    db: impl Executor<'_>,
+    tags: &[TagId],
+    since: time::OffsetDateTime,
+) -> sqlx::Result<Vec<(TagId, i64, i64, i64)>> {
+    let ids: Vec<i64> = tags.iter().map(|t| t.0).collect();
+    sqlx::query_as(
+        "SELECT st.tag_id, \
+           extract(epoch FROM date_trunc('day', s.created_at AT TIME ZONE 'UTC'))::bigint AS day, \
+           count(*) AS uses, count(DISTINCT s.account_id) AS accounts \
+         FROM statuses_tags st JOIN statuses s ON s.id = st.status_id \
+         WHERE st.tag_id = ANY($1) AND st.status_id >= $2 AND s.created_at >= $3 \
+           AND s.visibility IN ('public', 'unlisted') AND s.reblog_of_id IS NULL \
+         GROUP BY 1, 2",
+    )
+    .bind(ids)
+    .bind(crate::id::min_id_at(since))
+    .bind(since)
+    .fetch_all(db)
+    .await
+}

@@ -396,3 +396,43 @@ pub async fn notifications(
         })
         .collect())
 }
+
+/// Hashtags with their last seven days of use (today first).
+pub async fn tags(
+    state: &AppState,
+    tags: &[crate::db::tags::Tag],
+    signed_in: bool,
+) -> crate::error::AppResult<Vec<crate::mastodon::entities::tag::Tag>> {
+    use crate::mastodon::entities::tag::{Tag, TagHistory};
+    let today = time::OffsetDateTime::now_utc()
+        .date()
+        .midnight()
+        .assume_utc();
+    let since = today - time::Duration::days(6);
+    let ids: Vec<crate::id::TagId> = tags.iter().map(|t| t.id).collect();
+    let rows = crate::db::tags::daily_use(&state.db, &ids, since).await?;
+    let used: std::collections::HashMap<(crate::id::TagId, i64), (i64, i64)> = rows
+        .into_iter()
+        .map(|(tag, day, uses, accounts)| ((tag, day), (uses, accounts)))
+        .collect();
+    Ok(tags
+        .iter()
+        .map(|t| Tag {
+            id: t.id.to_string(),
+            url: state.urls.tag_url(&t.name.to_lowercase()),
+            name: t.name.clone(),
+            history: (0..7)
+                .map(|back| {
+                    let day = (today - time::Duration::days(back)).unix_timestamp();
+                    let (uses, accounts) = used.get(&(t.id, day)).copied().unwrap_or((0, 0));
+                    TagHistory {
+                        day: day.to_string(),
+                        uses: uses.to_string(),
+                        accounts: accounts.to_string(),
+                    }
+                })
+                .collect(),
+            following: signed_in.then_some(false),
+        })
+        .collect())
+}

@@ -7,6 +7,7 @@ pub mod application;
 pub mod instance;
 pub mod notification;
 pub mod status;
+pub mod tag;
 
 use serde::Serializer;
 use time::OffsetDateTime;

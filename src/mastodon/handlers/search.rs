@@ -10,6 +10,7 @@ use crate::error::AppResult;
 use crate::mastodon::auth::MaybeAuth;
 use crate::mastodon::entities::account::Account;
 use crate::mastodon::entities::status::Status;
+use crate::mastodon::entities::tag::Tag;
 use crate::mastodon::params::{QueryParams, lenient};
 use crate::mastodon::present;
 use crate::service::{search, timelines};
@@ -27,13 +28,6 @@ pub struct SearchParams {
     limit: Option<u64>,
     #[serde(default, deserialize_with = "lenient::option_u64")]
     offset: Option<u64>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Tag {
-    pub name: String,
-    pub url: String,
-    pub history: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,15 +78,8 @@ pub async fn v2(
         let name = q.trim_start_matches('#');
         let valid = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
         if valid {
-            out.hashtags = db::tags::search_prefix(&state.db, name, limit as i64)
-                .await?
-                .into_iter()
-                .map(|t| Tag {
-                    url: state.urls.tag_url(&t.name.to_lowercase()),
-                    name: t.name,
-                    history: Vec::new(),
-                })
-                .collect();
+            let found = db::tags::search_prefix(&state.db, name, limit as i64).await?;
+            out.hashtags = present::tags(&state, &found, viewer.is_some()).await?;
         }
     }
     Ok(Json(out))
