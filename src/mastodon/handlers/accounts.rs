@@ -502,7 +502,7 @@ pub async fn familiar_followers(
 pub struct AccountSearch {
     #[serde(default)]
     q: String,
-    #[serde(default, deserialize_with = "lenient::option_u64")]
+    #[serde(default, deserialize_with = "lenient::limit")]
     limit: Option<u64>,
     #[serde(default, deserialize_with = "lenient::bool")]
     resolve: bool,

@@ -23,7 +23,7 @@ pub struct SearchParams {
     kind: Option<String>,
     #[serde(default, deserialize_with = "lenient::bool")]
     resolve: bool,
-    #[serde(default, deserialize_with = "lenient::option_u64")]
+    #[serde(default, deserialize_with = "lenient::limit")]
     limit: Option<u64>,
     #[serde(default, deserialize_with = "lenient::option_u64")]
     offset: Option<u64>,
