@@ -84,15 +84,16 @@ pub async fn v2(
         let name = q.trim_start_matches('#');
         let valid = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
         if valid {
-            out.hashtags = db::tags::search_prefix(&state.db, name, limit as i64)
-                .await?
-                .into_iter()
-                .map(|t| Tag {
-                    url: state.urls.tag_url(&t.name.to_lowercase()),
-                    name: t.name,
-                    history: Vec::new(),
-                })
-                .collect();
+            out.hashtags =
+                db::tags::search_prefix(&state.db, name, viewer.map(|v| v.id), limit as i64)
+                    .await?
+                    .into_iter()
+                    .map(|t| Tag {
+                        url: state.urls.tag_url(&t.name.to_lowercase()),
+                        name: t.name,
+                        history: Vec::new(),
+                    })
+                    .collect();
         }
     }
     Ok(Json(out))
