@@ -215,6 +215,17 @@ pub async fn local_username_unavailable(
     .await
 }
 
+/// Records a local username as used, so it can never be registered again: a deleted
+/// account's followers elsewhere, and messages addressed to it, must not reach a
+/// newcomer who takes the name.
+pub async fn reserve_username(db: impl Executor<'_>, username: &str) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO reserved_usernames (username) VALUES (lower($1))")
+        .bind(username)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
 pub struct ProfileUpdate<'a> {
     pub display_name: &'a str,
     pub note: &'a str,

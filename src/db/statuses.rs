@@ -86,14 +86,25 @@ const COLUMNS: &str = "s.id, s.uri, s.url, s.account_id, s.in_reply_to_id, s.in_
 /// SQL condition: the status `s` may be seen by the account in parameter `$n`
 /// (NULL for a logged-out visitor). Public and unlisted are visible to all; followers-only
 /// to the author, followers and mentioned accounts; direct to the author and mentioned
-/// accounts. An author who blocked the viewer hides everything from them.
+/// accounts. An author who blocked the viewer hides everything from them. A boost is
+/// visible only when the boosted status is too, so nobody reads through someone else's
+/// boost what its author hides from them (S27).
 pub fn visible_to(n: usize) -> String {
     format!(
-        "(s.account_id = ${n} OR (\
-            (s.visibility IN ('public', 'unlisted') \
-             OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ${n} AND f.target_account_id = s.account_id)) \
-             OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = ${n})) \
-            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = s.account_id AND b.target_account_id = ${n})))"
+        "({} AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND {})))",
+        visible_as("s", n),
+        visible_as("o", n)
+    )
+}
+
+/// The visibility rule of [`visible_to`] for the status aliased `a`, boosts aside.
+fn visible_as(a: &str, n: usize) -> String {
+    format!(
+        "({a}.account_id = ${n} OR (\
+            ({a}.visibility IN ('public', 'unlisted') \
+             OR ({a}.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ${n} AND f.target_account_id = {a}.account_id)) \
+             OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = {a}.id AND m.account_id = ${n})) \
+            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = {a}.account_id AND b.target_account_id = ${n})))"
     )
 }
 

@@ -1,7 +1,7 @@
 //! Hashtags and which statuses carry them.
 
 use super::Executor;
-use crate::id::{StatusId, TagId};
+use crate::id::{AccountId, StatusId, TagId};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Tag {
@@ -65,10 +65,13 @@ pub async fn detach_all(db: impl Executor<'_>, status: StatusId) -> sqlx::Result
         .map(|_| ())
 }
 
-/// Tags whose name starts with `prefix` (case-insensitively), most recently used first.
+/// Tags whose name starts with `prefix` (case-insensitively), most recently used first;
+/// only those `viewer` (NULL for a visitor) can see on at least one status, so a hashtag
+/// used only in followers-only or direct posts does not reveal itself to others (S31).
 pub async fn search_prefix(
     db: impl Executor<'_>,
     prefix: &str,
+    viewer: Option<AccountId>,
     limit: i64,
 ) -> sqlx::Result<Vec<Tag>> {
     let pattern = format!(
@@ -79,9 +82,17 @@ pub async fn search_prefix(
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    sqlx::query_as("SELECT id, name FROM tags WHERE lower(name) LIKE $1 ORDER BY updated_at DESC, id DESC LIMIT $2")
+    let sql = format!(
+        "SELECT t.id, t.name FROM tags t WHERE lower(t.name) LIKE $1 \
+         AND EXISTS (SELECT 1 FROM statuses_tags st JOIN statuses s ON s.id = st.status_id \
+                     WHERE st.tag_id = t.id AND {}) \
+         ORDER BY t.updated_at DESC, t.id DESC LIMIT $2",
+        super::statuses::visible_to(3)
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(pattern)
         .bind(limit)
+        .bind(viewer)
         .fetch_all(db)
         .await
 }

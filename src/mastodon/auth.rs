@@ -85,6 +85,27 @@ impl FromRequestParts<AppState> for MaybeAuth {
     }
 }
 
+/// A caller of an endpoint that needs no token (instance information, app registration).
+/// A token that is unknown is ignored there, as in Mastodon; one whose person may not
+/// act (suspended, disabled …) is still refused with 403, as Mastodon's
+/// `require_not_suspended!` does on every API call (S32).
+pub struct AnyCaller;
+
+impl FromRequestParts<AppState> for AnyCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        // Under /api the throttle middleware has checked the token already (and refused
+        // a suspended person's); elsewhere check it here.
+        if parts.extensions.get::<Presented>().is_none()
+            && let Some(t) = presented_token(parts)
+        {
+            oauth::authenticate_bearer(state, &t).await?;
+        }
+        Ok(AnyCaller)
+    }
+}
+
 fn check_scope(b: &Bearer, scope: &str) -> AppResult<()> {
     if b.scopes.allows(scope) {
         Ok(())

@@ -16,7 +16,7 @@ pub struct PageParams {
     pub since_id: Option<String>,
     #[serde(default, deserialize_with = "lenient::option_id")]
     pub min_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::option_u64")]
+    #[serde(default, deserialize_with = "lenient::limit")]
     pub limit: Option<u64>,
 }
 

@@ -367,6 +367,33 @@ pub mod lenient {
         integer(d)
     }
 
+    /// A page size as Mastodon reads one (`params[:limit].to_i.abs`): a number, or the
+    /// digits a string starts with, its sign dropped; one too large for `u64` is the
+    /// largest (callers cap it). Anything else means no limit was asked (the default),
+    /// so no page size a client sends is an error (S25).
+    pub fn limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Number(n) => n
+                .as_u64()
+                .or_else(|| n.as_i64().map(i64::unsigned_abs))
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.is_finite())
+                        .map(|f| f.abs().min(u64::MAX as f64) as u64)
+                }),
+            Value::String(s) => leading_digits(&s),
+            _ => None,
+        })
+    }
+
+    fn leading_digits(s: &str) -> Option<u64> {
+        let t = s.trim_start();
+        let t = t.strip_prefix(['-', '+']).unwrap_or(t);
+        let end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+        let digits = &t[..end];
+        (!digits.is_empty()).then(|| digits.parse().unwrap_or(u64::MAX))
+    }
+
     /// As [`option_u64`], signed.
     pub fn option_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
         integer(d)
@@ -792,6 +819,37 @@ mod tests {
                 serde_json::from_value::<Numbers>(bad.clone()).is_err(),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn page_sizes_are_read_as_mastodon_reads_them() {
+        #[derive(Deserialize)]
+        struct Paged {
+            #[serde(default, deserialize_with = "lenient::limit")]
+            limit: Option<u64>,
+        }
+        let read = |v: Value| {
+            serde_json::from_value::<Paged>(json!({ "limit": v }))
+                .unwrap()
+                .limit
+        };
+        assert_eq!(read(json!("40")), Some(40));
+        assert_eq!(read(json!(" 12 ")), Some(12));
+        assert_eq!(read(json!("-5")), Some(5));
+        assert_eq!(read(json!(-7)), Some(7));
+        assert_eq!(read(json!("20abc")), Some(20));
+        assert_eq!(read(json!(2.9)), Some(2));
+        assert_eq!(read(json!("99999999999999999999999999")), Some(u64::MAX));
+        assert_eq!(read(json!(1e300)), Some(u64::MAX));
+        for none in [
+            json!("abc"),
+            json!(""),
+            json!(null),
+            json!(true),
+            json!(["5"]),
+        ] {
+            assert_eq!(read(none.clone()), None, "{none}");
         }
     }
 

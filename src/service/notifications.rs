@@ -129,8 +129,10 @@ async fn hydrate(
         .map(|a| (a.id, a))
         .collect();
     let status_ids: Vec<StatusId> = rows.iter().filter_map(|n| n.status_id).collect();
+    // Only statuses the recipient may still see: a follower removed since, or someone
+    // blocked since, no longer reads a followers-only post through its notification.
     let statuses: HashMap<StatusId, StatusDetail> =
-        timelines::details(state, &status_ids, Some(viewer.id))
+        timelines::visible_details(state, &status_ids, Some(viewer.id))
             .await?
             .into_iter()
             .map(|d| (d.status.id, d))

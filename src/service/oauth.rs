@@ -518,8 +518,31 @@ pub struct Bearer {
     pub user: Option<(User, Account)>,
 }
 
-/// The live token `presented` and who it acts for; `None` if it is unknown, revoked, or
-/// its user may no longer use tokens (disabled, suspended, unconfirmed).
+/// Mastodon's answer to a token whose person may not act now (`require_not_suspended!`
+/// and `require_user!`): 403 with the reason, on every API call.
+pub const LOGIN_DISABLED: &str = "Your login is currently disabled";
+pub const LOGIN_UNCONFIRMED: &str = "Your login is missing a confirmed e-mail address";
+pub const LOGIN_PENDING: &str = "Your login is currently pending approval";
+
+/// Why `user` may not use their tokens now, if they may not: suspended, disabled or
+/// memorialised first (Mastodon checks suspension before anything else), then an
+/// unconfirmed address, then a sign-up still waiting for approval.
+pub fn token_refusal(user: &User, account: &Account) -> Option<&'static str> {
+    if account.suspended_at.is_some() || user.disabled || account.memorial {
+        Some(LOGIN_DISABLED)
+    } else if !user.is_confirmed() {
+        Some(LOGIN_UNCONFIRMED)
+    } else if !user.approved {
+        Some(LOGIN_PENDING)
+    } else {
+        None
+    }
+}
+
+/// The live token `presented` and who it acts for; `None` if it is unknown or revoked.
+/// A token whose user may no longer act (suspended, disabled, unconfirmed, unapproved)
+/// is a 403 with Mastodon's reason (S32): the app learns why, and the token stays
+/// valid for when the account is restored, as in Mastodon.
 pub async fn authenticate_bearer(state: &AppState, presented: &str) -> AppResult<Option<Bearer>> {
     if presented.is_empty() || presented.len() > 512 {
         return Ok(None);
@@ -540,8 +563,8 @@ pub async fn authenticate_bearer(state: &AppState, presented: &str) -> AppResult
             let Some(account) = db::accounts::find(&state.db, user.account_id).await? else {
                 return Ok(None);
             };
-            if !may_hold_tokens(&user) || account.suspended_at.is_some() {
-                return Ok(None);
+            if let Some(reason) = token_refusal(&user, &account) {
+                return Err(AppError::new(ErrorKind::Forbidden, reason));
             }
             Some((user, account))
         }

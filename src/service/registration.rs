@@ -304,6 +304,17 @@ pub async fn create_user(state: &AppState, p: NewUserParams<'_>) -> AppResult<Cr
             "Username has already been taken",
         )
     })?;
+    // The name stays taken for good, even if the account row should ever go (S32).
+    db::accounts::reserve_username(&mut *tx, name)
+        .await
+        .map_err(|e| {
+            taken_or(
+                e,
+                "reserved_usernames_pkey",
+                "username",
+                "Username has already been taken",
+            )
+        })?;
     let user_id = db::users::insert(
         &mut *tx,
         &db::users::NewUser {

@@ -92,6 +92,23 @@ pub async fn accounts(state: &AppState, q: &str, may_resolve: bool) -> AppResult
     }
 }
 
+/// `GET /api/v1/accounts/lookup`: the account `acct` names (`user` here, `user@domain`
+/// elsewhere). One we do not know yet is looked up on its server (WebFinger) for
+/// signed-in people only; a visitor's lookup never makes us fetch (S31).
+pub async fn lookup(state: &AppState, acct: &str, may_resolve: bool) -> AppResult<Account> {
+    let acct = acct.trim().trim_start_matches('@');
+    let found = if !acct.contains('@') {
+        db::accounts::find_local(&state.db, acct).await?
+    } else if may_resolve {
+        remote_accounts::resolve_handle(state, acct).await.ok()
+    } else {
+        accounts(state, acct, false).await?.into_iter().next()
+    };
+    found
+        .filter(|a| a.actor_type != "Application")
+        .ok_or_else(AppError::not_found)
+}
+
 /// A remote account we hold no posts of gets its recent ones read from its outbox (in
 /// the background), so its profile shows what it has been posting.
 async fn backfill_if_new(state: &AppState, account: &Account) -> AppResult<()> {

@@ -4,7 +4,7 @@ use crate::activitypub::outbox;
 use crate::db;
 use crate::db::accounts::Account;
 use crate::db::statuses::{Counter, Status, Visibility};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 use crate::id::{AccountId, StatusId};
 use crate::service::notifications::{self, Kind};
 use crate::state::AppState;
@@ -19,6 +19,9 @@ pub const MAX_MENTIONS: usize = 50;
 pub const MAX_TAGS: usize = 50;
 /// Unknown remote accounts a post may make us look up.
 pub const MAX_REMOTE_LOOKUPS: usize = 5;
+/// Mastodon's 404 for a reply to a status that is missing or hidden from the author:
+/// the same words either way (S27, S28).
+pub const REPLY_NOT_FOUND: &str = "The post you are trying to reply to does not appear to exist.";
 
 #[derive(Debug, Clone, Default)]
 pub struct NewPost {
@@ -119,7 +122,7 @@ pub async fn post(state: &AppState, author: &Account, p: &NewPost) -> AppResult<
             db::statuses::find_visible(&state.db, id, Some(author.id))
                 .await?
                 .filter(|s| s.reblog_of_id.is_none())
-                .ok_or_else(AppError::not_found)?,
+                .ok_or_else(|| AppError::new(ErrorKind::NotFound, REPLY_NOT_FOUND))?,
         ),
         None => None,
     };
@@ -361,6 +364,21 @@ pub async fn delete(
     if status.account_id != actor.id && !is_staff {
         return Err(AppError::forbidden());
     }
+    remove(state, status).await
+}
+
+/// Deletes one of `author`'s own statuses, as the client API does: anyone else's status
+/// is not found, whether it can be seen or not, as in Mastodon (S33).
+pub async fn delete_own(state: &AppState, author: &Account, id: StatusId) -> AppResult<Status> {
+    let status = db::statuses::find(&state.db, id)
+        .await?
+        .filter(|s| s.account_id == author.id && s.reblog_of_id.is_none())
+        .ok_or_else(AppError::not_found)?;
+    remove(state, status).await
+}
+
+/// Removes a status: tombstone, counters, and a Delete to those who had it.
+async fn remove(state: &AppState, status: Status) -> AppResult<Status> {
     let mut tx = state.db.begin().await?;
     let mentioned: Vec<AccountId> = db::statuses::mentions_of(&mut *tx, &[status.id])
         .await?

@@ -17,7 +17,7 @@ use crate::mastodon::entities::status::Status;
 use crate::mastodon::pagination::{PageParams, link_header, next_link};
 use crate::mastodon::params::{Params, QueryParams, lenient};
 use crate::mastodon::present;
-use crate::service::{blocks, follows, remote_accounts, timelines};
+use crate::service::{blocks, follows, timelines};
 use crate::state::AppState;
 
 /// `GET /api/v1/accounts/verify_credentials`: `read:accounts` (or `profile`).
@@ -89,26 +89,15 @@ pub struct Lookup {
     acct: String,
 }
 
-/// `GET /api/v1/accounts/lookup?acct=`: local `user`, or `user@domain` (fetched if new).
+/// `GET /api/v1/accounts/lookup?acct=`: local `user`, or `user@domain` (looked up on its
+/// server if new, for signed-in people only).
 pub async fn lookup(
     State(state): State<AppState>,
     auth: MaybeAuth,
     QueryParams(p): QueryParams<Lookup>,
 ) -> AppResult<Json<Account>> {
-    auth.viewer("read:accounts")?;
-    let acct = p.acct.trim().trim_start_matches('@');
-    let account = if acct.contains('@') {
-        remote_accounts::resolve_handle(&state, acct)
-            .await
-            .map_err(|_| AppError::not_found())?
-    } else {
-        db::accounts::find_local(&state.db, acct)
-            .await?
-            .ok_or_else(AppError::not_found)?
-    };
-    if account.actor_type == "Application" {
-        return Err(AppError::not_found());
-    }
+    let viewer = auth.viewer("read:accounts")?;
+    let account = crate::service::search::lookup(&state, &p.acct, viewer.is_some()).await?;
     Ok(Json(present::account(&state, &account)))
 }
 
@@ -549,7 +538,7 @@ pub async fn familiar_followers(
 pub struct AccountSearch {
     #[serde(default)]
     q: String,
-    #[serde(default, deserialize_with = "lenient::option_u64")]
+    #[serde(default, deserialize_with = "lenient::limit")]
     limit: Option<u64>,
     #[serde(default, deserialize_with = "lenient::bool")]
     resolve: bool,

@@ -5,7 +5,7 @@ use axum::extract::State;
 use serde::Deserialize;
 
 use crate::error::AppResult;
-use crate::mastodon::auth::Auth;
+use crate::mastodon::auth::{AnyCaller, Auth};
 use crate::mastodon::entities::application::{Application, CredentialApplication};
 use crate::mastodon::params::{Params, lenient};
 use crate::mastodon::present;
@@ -26,6 +26,7 @@ pub struct CreateApp {
 }
 
 pub async fn create(
+    _: AnyCaller,
     State(state): State<AppState>,
     Params(p): Params<CreateApp>,
 ) -> AppResult<Json<CredentialApplication>> {

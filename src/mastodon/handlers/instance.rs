@@ -9,7 +9,7 @@ use axum::extract::State;
 
 use crate::db;
 use crate::error::AppResult;
-use crate::mastodon::auth::Auth;
+use crate::mastodon::auth::{AnyCaller, Auth};
 use crate::mastodon::entities::account::{Account, CustomEmoji};
 use crate::mastodon::entities::datetime;
 use crate::mastodon::entities::instance::*;
@@ -117,7 +117,7 @@ fn languages() -> Vec<String> {
     vec!["en".into()]
 }
 
-pub async fn v2(State(state): State<AppState>) -> AppResult<Json<InstanceV2>> {
+pub async fn v2(_: AnyCaller, State(state): State<AppState>) -> AppResult<Json<InstanceV2>> {
     let info = instance_service::info(&state).await?;
     let usage = db::accounts::usage(&state.db).await?;
     let open = state.config.registrations.open;
@@ -170,7 +170,7 @@ pub async fn v2(State(state): State<AppState>) -> AppResult<Json<InstanceV2>> {
     }))
 }
 
-pub async fn v1(State(state): State<AppState>) -> AppResult<Json<InstanceV1>> {
+pub async fn v1(_: AnyCaller, State(state): State<AppState>) -> AppResult<Json<InstanceV1>> {
     let info = instance_service::info(&state).await?;
     let stats = instance_service::stats(&state).await?;
     let domains = db::instance::peer_count(&state.db).await?;
@@ -205,16 +205,17 @@ pub async fn v1(State(state): State<AppState>) -> AppResult<Json<InstanceV1>> {
     }))
 }
 
-pub async fn peers(State(state): State<AppState>) -> AppResult<Json<Vec<String>>> {
+pub async fn peers(_: AnyCaller, State(state): State<AppState>) -> AppResult<Json<Vec<String>>> {
     Ok(Json(db::instance::peers(&state.db).await?))
 }
 
-pub async fn rules_list(State(state): State<AppState>) -> AppResult<Json<Vec<Rule>>> {
+pub async fn rules_list(_: AnyCaller, State(state): State<AppState>) -> AppResult<Json<Vec<Rule>>> {
     let info = instance_service::info(&state).await?;
     Ok(Json(rules(&info)))
 }
 
 pub async fn extended_description(
+    _: AnyCaller,
     State(state): State<AppState>,
 ) -> AppResult<Json<ExtendedDescription>> {
     let info = instance_service::info(&state).await?;
@@ -235,7 +236,10 @@ pub async fn extended_description(
     }))
 }
 
-pub async fn activity(State(state): State<AppState>) -> AppResult<Json<Vec<Activity>>> {
+pub async fn activity(
+    _: AnyCaller,
+    State(state): State<AppState>,
+) -> AppResult<Json<Vec<Activity>>> {
     let weeks = db::instance::weekly_activity(&state.db, 12).await?;
     Ok(Json(
         weeks
@@ -250,7 +254,7 @@ pub async fn activity(State(state): State<AppState>) -> AppResult<Json<Vec<Activ
     ))
 }
 
-pub async fn languages_list() -> Json<Vec<Language>> {
+pub async fn languages_list(_: AnyCaller) -> Json<Vec<Language>> {
     Json(
         text::languages::LANGUAGES
             .iter()
@@ -260,11 +264,14 @@ pub async fn languages_list() -> Json<Vec<Language>> {
 }
 
 /// No translation service is configured, so no pairs (Mastodon answers `{}` then).
-pub async fn translation_languages() -> Json<BTreeMap<String, Vec<String>>> {
+pub async fn translation_languages(_: AnyCaller) -> Json<BTreeMap<String, Vec<String>>> {
     Json(BTreeMap::new())
 }
 
-pub async fn custom_emojis(State(state): State<AppState>) -> AppResult<Json<Vec<CustomEmoji>>> {
+pub async fn custom_emojis(
+    _: AnyCaller,
+    State(state): State<AppState>,
+) -> AppResult<Json<Vec<CustomEmoji>>> {
     let emojis = db::instance::local_emojis(&state.db).await?;
     Ok(Json(
         emojis

@@ -24,7 +24,7 @@ pub struct SearchParams {
     kind: Option<String>,
     #[serde(default, deserialize_with = "lenient::bool")]
     resolve: bool,
-    #[serde(default, deserialize_with = "lenient::option_u64")]
+    #[serde(default, deserialize_with = "lenient::limit")]
     limit: Option<u64>,
     #[serde(default, deserialize_with = "lenient::option_u64")]
     offset: Option<u64>,
@@ -78,7 +78,9 @@ pub async fn v2(
         let name = q.trim_start_matches('#');
         let valid = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
         if valid {
-            let found = db::tags::search_prefix(&state.db, name, limit as i64).await?;
+            let found =
+                db::tags::search_prefix(&state.db, name, viewer.map(|v| v.id), limit as i64)
+                    .await?;
             out.hashtags = present::tags(&state, &found, viewer.is_some()).await?;
         }
     }
