@@ -685,3 +685,59 @@ async fn posting_defaults_come_from_source_and_apply_to_new_posts() {
     assert_eq!(res.json["source"]["privacy"], "private");
     assert_eq!(res.json["source"]["sensitive"], true);
 }
+
+#[tokio::test]
+async fn an_authorised_request_keeps_the_follow_options() {
+    let app = TestApp::start().await;
+    let alice = user_token(&app, "alice", "read write follow").await;
+    let bob = user_token(&app, "bob", "read write follow").await;
+    let a_id = app.account("alice").await.id.to_string();
+    let b_id = app.account("bob").await.id.to_string();
+    send_json(
+        &app.base,
+        Method::PATCH,
+        "/api/v1/accounts/update_credentials",
+        &alice,
+        Some(json!({"locked": true})),
+    )
+    .await;
+    let asked = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{a_id}/follow"),
+        &bob,
+        Some(json!({"reblogs": false, "notify": true, "languages": ["de"]})),
+    )
+    .await;
+    assert_eq!(asked.json["requested"], true);
+    let ok = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/follow_requests/{b_id}/authorize"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.json);
+    assert_eq!(ok.json["followed_by"], true);
+    let rel = get(
+        &app.base,
+        &format!("/api/v1/accounts/relationships?id[]={a_id}"),
+        &bob,
+    )
+    .await;
+    assert_eq!(rel.json[0]["following"], true);
+    assert_eq!(rel.json[0]["showing_reblogs"], false);
+    assert_eq!(rel.json[0]["notifying"], true);
+    assert_eq!(rel.json[0]["languages"], json!(["de"]));
+    // A second authorisation finds nothing.
+    let again = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/follow_requests/{b_id}/authorize"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+}

@@ -179,25 +179,25 @@ pub async fn follow_by_uri(
 }
 
 /// Turns the pending request of `follower` to follow `target` into a follow, keeping
-/// its activity id and options. True when a follow was created (the request is gone
-/// either way).
+/// its activity id and options (boosts, notify, languages). Returns whether there was a
+/// request, and whether a follow was created (the request is gone either way).
 pub async fn request_to_follow(
     db: impl Executor<'_>,
     follower: AccountId,
     target: AccountId,
-) -> sqlx::Result<bool> {
-    let created: Option<i64> = sqlx::query_scalar(
+) -> sqlx::Result<(bool, bool)> {
+    sqlx::query_as(
         "WITH r AS (DELETE FROM follow_requests WHERE account_id = $1 AND target_account_id = $2 \
-           RETURNING account_id, target_account_id, uri, show_reblogs, notify, languages) \
-         INSERT INTO follows (account_id, target_account_id, uri, show_reblogs, notify, languages) \
-         SELECT account_id, target_account_id, uri, show_reblogs, notify, languages FROM r \
-         ON CONFLICT (account_id, target_account_id) DO NOTHING RETURNING id",
+           RETURNING account_id, target_account_id, uri, show_reblogs, notify, languages), \
+         f AS (INSERT INTO follows (account_id, target_account_id, uri, show_reblogs, notify, languages) \
+           SELECT account_id, target_account_id, uri, show_reblogs, notify, languages FROM r \
+           ON CONFLICT (account_id, target_account_id) DO NOTHING RETURNING id) \
+         SELECT EXISTS (SELECT 1 FROM r), EXISTS (SELECT 1 FROM f)",
     )
     .bind(follower)
     .bind(target)
-    .fetch_optional(db)
-    .await?;
-    Ok(created.is_some())
+    .fetch_one(db)
+    .await
 }
 
 /// Removes up to `limit` follows from or to `account`, fixing the other sides'

@@ -30,7 +30,7 @@ pub async fn accepted(
         return Ok(false);
     };
     let mut tx = state.db.begin().await?;
-    let created = db::follows::request_to_follow(&mut *tx, follower, answerer.id).await?;
+    let (_, created) = db::follows::request_to_follow(&mut *tx, follower, answerer.id).await?;
     if created {
         db::accounts::add_follow_counts(&mut *tx, follower, answerer.id, 1).await?;
     }

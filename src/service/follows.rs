@@ -94,7 +94,10 @@ pub async fn unfollow(
 pub async fn authorize(state: &AppState, owner: &Account, requester: &Account) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
     let follow_id = db::follows::follow_activity_uri(&mut *tx, requester.id, owner.id).await?;
-    if !db::follows::delete_request(&mut *tx, requester.id, owner.id).await? {
+    // The follow keeps what the requester asked for (boosts, notify, languages).
+    let (existed, created) =
+        db::follows::request_to_follow(&mut *tx, requester.id, owner.id).await?;
+    if !existed {
         return Err(AppError::not_found());
     }
     db::notifications::delete_matching(
@@ -105,7 +108,7 @@ pub async fn authorize(state: &AppState, owner: &Account, requester: &Account) -
         None,
     )
     .await?;
-    if db::follows::insert_follow(&mut *tx, requester.id, owner.id, follow_id.as_deref()).await? {
+    if created {
         db::accounts::add_follow_counts(&mut *tx, requester.id, owner.id, 1).await?;
         notifications::notify(&mut tx, owner, requester.id, Kind::Follow, None).await?;
     }

@@ -78,7 +78,8 @@ fn rules() -> &'static Rules {
     RULES.get_or_init(|| Rules {
         pem: Regex::new(r"-----BEGIN ([A-Z ]+)-----[A-Za-z0-9+/=\s]*-----END [A-Z ]+-----\n?")
             .expect("regex"),
-        date: Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+        // Timestamps, and plain days (`last_status_at`).
+        date: Regex::new(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$")
             .expect("regex"),
         token: Regex::new(r"#(likes|follows|accepts|rejects|blocks|announces)/[A-Za-z0-9_-]{8,}")
             .expect("regex"),
