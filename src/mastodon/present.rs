@@ -1,6 +1,9 @@
 //! Rows to Mastodon entities. The one place that decides how an account, app or status
 //! looks in the client API.
 
+pub mod notification_groups;
+pub mod notification_policies;
+
 use time::OffsetDateTime;
 
 use crate::db::accounts::Account as AccountRow;
