@@ -4,7 +4,7 @@
 //! `follow-<hour>`, where `<hour>` is the hour (since the epoch) the group began. Every
 //! other notification is its own group, `ungrouped-<id>`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -316,33 +316,6 @@ pub async fn unread_count(
         db::notification_groups::page_heads(&state.db, user.account_id, filter, grouped, &page)
             .await?;
     Ok(heads.len() as i64)
-}
-
-/// The accounts a page shows in full and, for `partial_avatars`, those it shows only as
-/// avatars: each group's newest sender in full, the other samples partly.
-pub fn split_accounts(groups: &[Group], partial: bool) -> (Vec<Account>, Vec<Account>) {
-    let mut seen: HashSet<AccountId> = HashSet::new();
-    let mut full = Vec::new();
-    let leads = groups.iter().filter_map(|g| g.sample_accounts.first());
-    let all = groups.iter().flat_map(|g| g.sample_accounts.iter());
-    for a in if partial {
-        leads.collect::<Vec<_>>()
-    } else {
-        all.collect::<Vec<_>>()
-    } {
-        if seen.insert(a.id) {
-            full.push(a.clone());
-        }
-    }
-    let mut partly = Vec::new();
-    if partial {
-        for a in groups.iter().flat_map(|g| g.sample_accounts.iter().skip(1)) {
-            if seen.insert(a.id) {
-                partly.push(a.clone());
-            }
-        }
-    }
-    (full, partly)
 }
 
 #[cfg(test)]

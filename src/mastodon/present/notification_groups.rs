@@ -4,12 +4,12 @@ use std::collections::HashSet;
 
 use crate::db::accounts::Account as AccountRow;
 use crate::error::AppResult;
-use crate::id::StatusId;
+use crate::id::{AccountId, StatusId};
 use crate::mastodon::entities::notification_group::{
     GroupedNotificationsResults, NotificationGroup, PartialAccountWithAvatar,
 };
 use crate::mastodon::present::{ViewerFlags, account, status};
-use crate::service::notification_groups::{Group, split_accounts};
+use crate::service::notification_groups::Group;
 use crate::service::timelines::StatusDetail;
 use crate::state::AppState;
 
@@ -40,6 +40,25 @@ fn partial_account(state: &AppState, a: &AccountRow) -> PartialAccountWithAvatar
     }
 }
 
+/// The accounts a page shows in full and, for `partial_avatars`, those it shows only as
+/// avatars: each group's newest sender in full, its other samples partly (each account
+/// once, in full if anywhere).
+fn split_accounts(groups: &[Group], partial: bool) -> (Vec<&AccountRow>, Vec<&AccountRow>) {
+    let mut seen: HashSet<AccountId> = HashSet::new();
+    let in_full = |position: usize| !partial || position == 0;
+    let mut pick = |full: bool| -> Vec<&AccountRow> {
+        groups
+            .iter()
+            .flat_map(|g| g.sample_accounts.iter().enumerate())
+            .filter(|(position, a)| in_full(*position) == full && seen.insert(a.id))
+            .map(|(_, a)| a)
+            .collect()
+    };
+    let full = pick(true);
+    let partly = pick(false);
+    (full, partly)
+}
+
 /// Groups with the accounts and statuses they refer to; with `partial_avatars`, only
 /// each group's newest sender in full.
 pub async fn grouped_notifications(
@@ -57,9 +76,13 @@ pub async fn grouped_notifications(
     let flags = ViewerFlags::load(state, Some(viewer), &details).await?;
     let (full, partly) = split_accounts(groups, partial_avatars);
     Ok(GroupedNotificationsResults {
-        accounts: full.iter().map(|a| account(state, a)).collect(),
-        partial_accounts: partial_avatars
-            .then(|| partly.iter().map(|a| partial_account(state, a)).collect()),
+        accounts: full.into_iter().map(|a| account(state, a)).collect(),
+        partial_accounts: partial_avatars.then(|| {
+            partly
+                .into_iter()
+                .map(|a| partial_account(state, a))
+                .collect()
+        }),
         statuses: details.iter().map(|d| status(state, d, &flags)).collect(),
         notification_groups: groups.iter().map(group).collect(),
     })
