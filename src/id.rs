@@ -78,6 +78,7 @@ id_type!(
     TagId,
     RuleId,
     NotificationId,
+    NotificationRequestId,
     FollowId,
     FavouriteId,
     ReportId,

@@ -50,7 +50,10 @@ async fn s44_each_operation_needs_its_documented_scope() {
         } else {
             post["id"].as_str().unwrap().to_string()
         };
-        let path = template.replace("{id}", &id).replace("{hashtag}", "tag");
+        let path = template
+            .replace("{id}", &id)
+            .replace("{hashtag}", "tag")
+            .replace("{group_key}", &format!("ungrouped-{id}"));
         for (token_scope, allowed) in [("push", false), (scope, true)] {
             if !tokens.contains_key(token_scope) {
                 let t = log_in_app(&app.base, &web, &client, token_scope).await;

@@ -6,7 +6,10 @@
 //! library's own methods, the person posts (hashtag, content warning), replies, favourites
 //! and boosts (and undoes both), reads the home, local and hashtag timelines, pages home
 //! on the `Link` header, reads the thread, posts twice with one `Idempotency-Key` and
-//! deletes the reply. Each script prints one JSON line of results, asserted on here.
+//! deletes the reply. Last, it reads its grouped notifications (Mastodon API version 2):
+//! two follows made beforehand come as one group, a third, filtered by the person's
+//! policy, only when asked for. Each script prints one JSON line of results, asserted on
+//! here.
 //!
 //! Packages are installed on first use, exactly as pinned, by tests/clients/install.sh
 //! (under a lock file, so parallel tests do not race; `.ci/run` runs it too). Skipped,
@@ -22,6 +25,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use starling::db;
 use starling::id::StatusId;
+use starling::service::notification_policy::{self, Action, PolicyChange};
 use support::TestApp;
 
 /// A whole script run: a few dozen requests. This only bounds a hanging run.
@@ -232,6 +236,57 @@ const STATUS_STEPS: [&str; 12] = [
     "delete",
 ];
 
+/// Before a script runs: bob and carol follow `username` (one group of two follows), then
+/// `username` filters notifications from people they do not follow and dave follows too.
+async fn notify_of_follows(app: &TestApp, username: &str) {
+    let person = app.account(username).await.id;
+    let follow = |name: &'static str| async move {
+        let token = support::api::user_token(app, name, "read write follow").await;
+        let res = support::api::send_json(
+            &app.base,
+            reqwest::Method::POST,
+            &format!("/api/v1/accounts/{person}/follow"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(res.status, reqwest::StatusCode::OK, "{}", res.json);
+    };
+    follow("bob").await;
+    follow("carol").await;
+    let strangers = PolicyChange {
+        for_not_following: Some(Action::Filter),
+        ..Default::default()
+    };
+    notification_policy::update(&app.state, person, strangers)
+        .await
+        .expect("policy");
+    follow("dave").await;
+}
+
+/// What both scripts report of their grouped notifications, in `key`'s casing.
+fn assert_grouped_notifications(out: &Value, key: impl Fn(&str) -> String) {
+    let get = |k: &str| &out[key(k).as_str()];
+    assert_eq!(get("group_type"), "follow", "{out:#}");
+    assert_eq!(get("group_count"), 2, "{out:#}");
+    // partial_avatars: the newest follower in full, the other as an avatar.
+    assert_eq!(get("group_accounts"), &json!(["carol"]), "{out:#}");
+    assert_eq!(get("group_partial_accounts"), &json!(["bob"]), "{out:#}");
+    assert_eq!(
+        get("group_account_accts"),
+        &json!(["carol", "bob"]),
+        "{out:#}"
+    );
+    assert_eq!(get("unread_groups"), 1, "{out:#}");
+    assert_eq!(get("policy_not_following"), "filter", "{out:#}");
+    assert_eq!(
+        get("with_filtered_types"),
+        &json!(["follow", "follow"]),
+        "dave's filtered follow, alone, then the group: {out:#}"
+    );
+    assert_eq!(get("groups_after_dismiss"), 0, "{out:#}");
+}
+
 /// `snake_case` → `camelCase`, masto.js's spelling of the same result.
 fn camel(snake: &str) -> String {
     let mut out = String::new();
@@ -263,6 +318,7 @@ async fn mastodon_py_logs_in_through_oauth_and_reads_the_account() {
 
     let app = TestApp::start().await;
     app.create_user("alice").await;
+    notify_of_follows(&app, "alice").await;
     let out = run_client(&app, &python, "mastodon_py.py", &dir, "alice").await;
 
     assert_eq!(out["library"], "Mastodon.py", "{out:#}");
@@ -290,9 +346,11 @@ async fn mastodon_py_logs_in_through_oauth_and_reads_the_account() {
         "authorize_again",
     ];
     steps.extend(STATUS_STEPS);
+    steps.push("grouped_notifications");
     assert_eq!(out["steps"], json!(steps), "{out:#}");
 
     assert_statuses(&app, &out, str::to_string, "Mastodon.py", "starlingpy").await;
+    assert_grouped_notifications(&out, str::to_string);
     // fetch_next until it runs out (an empty page, or a page without `next`), then
     // fetch_previous from the oldest page back to the newest.
     assert_eq!(out["paged_home_pages"], 3, "{out:#}");
@@ -319,6 +377,7 @@ async fn masto_js_logs_in_with_pkce_and_reads_the_account() {
 
     let app = TestApp::start().await;
     app.create_user("alice").await;
+    notify_of_follows(&app, "alice").await;
     let out = run_client(&app, Path::new("node"), "masto.mjs", &dir, "alice").await;
 
     assert_eq!(out["library"], "masto", "{out:#}");
@@ -350,10 +409,12 @@ async fn masto_js_logs_in_with_pkce_and_reads_the_account() {
         "client_credentials",
     ];
     steps.extend(STATUS_STEPS);
+    steps.push("grouped_notifications");
     steps.push("revoke");
     assert_eq!(out["steps"], json!(steps), "{out:#}");
 
     assert_statuses(&app, &out, camel, "masto.js", "starlingjs").await;
+    assert_grouped_notifications(&out, camel);
     // The paginator's pages (limit=1, so the Link URLs kept `limit`): one status each, and
     // at most one empty page at the end.
     let sizes: Vec<u64> = out["pagedHomePages"]

@@ -1,6 +1,9 @@
 //! Rows to Mastodon entities. The one place that decides how an account, app or status
 //! looks in the client API.
 
+pub mod notification_groups;
+pub mod notification_policies;
+
 use time::OffsetDateTime;
 
 use crate::db::accounts::Account as AccountRow;
@@ -390,7 +393,8 @@ pub async fn notifications(
             id: n.notification.id.to_string(),
             kind: n.notification.kind.clone(),
             created_at: n.notification.created_at,
-            group_key: format!("ungrouped-{}", n.notification.id),
+            group_key: n.notification.shown_group_key(),
+            filtered: n.notification.filtered.then_some(true),
             account: account(state, &n.from),
             status: n.status.as_ref().map(|d| status(state, d, &flags)),
         })

@@ -8,7 +8,8 @@ use axum::routing::{get, post};
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::mastodon::handlers::{
-    accounts, apps, collections, instance, markers, notifications, search, statuses, timelines,
+    accounts, apps, collections, instance, markers, notification_groups, notification_policies,
+    notification_requests, notifications, search, statuses, timelines,
 };
 use crate::oauth::token;
 use crate::state::AppState;
@@ -137,6 +138,63 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/api/v1/notifications/{id}/dismiss",
             post(notifications::dismiss),
+        )
+        .route(
+            "/api/v1/notifications/policy",
+            get(notification_policies::show_v1)
+                .patch(notification_policies::update_v1)
+                .put(notification_policies::update_v1),
+        )
+        .route(
+            "/api/v1/notifications/requests",
+            get(notification_requests::index),
+        )
+        .route(
+            "/api/v1/notifications/requests/merged",
+            get(notification_requests::merged),
+        )
+        .route(
+            "/api/v1/notifications/requests/accept",
+            post(notification_requests::accept_many),
+        )
+        .route(
+            "/api/v1/notifications/requests/dismiss",
+            post(notification_requests::dismiss_many),
+        )
+        .route(
+            "/api/v1/notifications/requests/{id}",
+            get(notification_requests::show),
+        )
+        .route(
+            "/api/v1/notifications/requests/{id}/accept",
+            post(notification_requests::accept),
+        )
+        .route(
+            "/api/v1/notifications/requests/{id}/dismiss",
+            post(notification_requests::dismiss),
+        )
+        .route("/api/v2/notifications", get(notification_groups::index))
+        .route(
+            "/api/v2/notifications/unread_count",
+            get(notification_groups::unread_count),
+        )
+        .route(
+            "/api/v2/notifications/policy",
+            get(notification_policies::show)
+                .patch(notification_policies::update)
+                .put(notification_policies::update),
+        )
+        .route(
+            "/api/v2/notifications/{group_key}",
+            get(notification_groups::show),
+        )
+        .route(
+            "/api/v2/notifications/{group_key}/accounts",
+            get(notification_groups::accounts),
+        )
+        .route(
+            "/api/v2/notifications/{group_key}/dismiss",
+            post(notification_groups::dismiss),
         )
         .route("/api/v1/statuses/{id}/bookmark", post(statuses::bookmark))
         .route(

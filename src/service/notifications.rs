@@ -5,7 +5,9 @@ use crate::db::accounts::Account;
 use crate::db::notifications::Notification;
 use crate::db::users::User;
 use crate::error::AppResult;
-use crate::id::{AccountId, StatusId};
+use crate::id::{AccountId, NotificationId, StatusId};
+use crate::service::notification_groups;
+use crate::service::notification_policy::{self, Action};
 use crate::service::timelines::{self, StatusDetail};
 use crate::state::AppState;
 use sqlx::PgConnection;
@@ -49,7 +51,10 @@ impl Kind {
     }
 }
 
-/// Records a notification for a local recipient; remote accounts get none here.
+/// Records a notification for a local recipient; remote accounts get none here. The
+/// recipient's blocks, mutes and notification policy decide whether it is stored, and
+/// whether it is filtered (a filtered mention opens or updates the sender's notification
+/// request); one that is not filtered joins its running group, if its kind groups.
 pub async fn notify(
     tx: &mut PgConnection,
     recipient: &Account,
@@ -72,7 +77,27 @@ pub async fn notify(
     {
         return Ok(());
     }
-    db::notifications::insert(&mut *tx, recipient.id, from, kind.as_str(), status).await?;
+    let filtered = match notification_policy::verdict(tx, recipient.id, from, kind, status).await? {
+        Action::Drop => return Ok(()),
+        Action::Filter => true,
+        Action::Accept => false,
+    };
+    let group_key = match filtered {
+        true => None,
+        false => notification_groups::new_key(tx, recipient.id, kind, status).await?,
+    };
+    let new = db::notifications::NewNotification {
+        recipient: recipient.id,
+        from,
+        kind: kind.as_str(),
+        status,
+        group_key: group_key.as_deref(),
+        filtered,
+    };
+    let inserted = db::notifications::insert(&mut *tx, &new).await?;
+    if filtered && inserted.is_some() && kind == Kind::Mention {
+        db::notification_requests::upsert(&mut *tx, recipient.id, from, status).await?;
+    }
     Ok(())
 }
 
@@ -156,9 +181,43 @@ async fn hydrate(
     Ok(out)
 }
 
+/// One of the viewer's notifications, filtered or not.
+pub async fn one(
+    state: &AppState,
+    user: &User,
+    viewer: &Account,
+    id: NotificationId,
+) -> AppResult<Option<NotificationDetail>> {
+    let rows: Vec<Notification> = db::notifications::find(&state.db, viewer.id, id)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(hydrate(state, user, viewer, rows).await?.into_iter().next())
+}
+
+/// The unread notifications (newer than the read marker) of the web UI's badge.
 pub async fn unread_count(state: &AppState, user: &User) -> AppResult<i64> {
+    unread_count_of(
+        state,
+        user,
+        &db::notifications::NotificationFilter::default(),
+        100,
+    )
+    .await
+}
+
+/// The unread notifications `filter` selects, counting at most `cap`.
+pub async fn unread_count_of(
+    state: &AppState,
+    user: &User,
+    filter: &db::notifications::NotificationFilter,
+    cap: i64,
+) -> AppResult<i64> {
     let last_read = db::markers::last_read(&state.db, user.id, "notifications").await?;
-    Ok(db::notifications::count_newer_than(&state.db, user.account_id, last_read).await?)
+    Ok(
+        db::notifications::count_newer_than(&state.db, user.account_id, filter, last_read, cap)
+            .await?,
+    )
 }
 
 /// Marks everything up to the newest notification as read.

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod person;
 pub mod queries;
 pub mod remote;
 pub mod smtp;

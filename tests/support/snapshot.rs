@@ -101,6 +101,23 @@ fn generic(s: &str) -> String {
     r.long_number.replace_all(&s, "[id]").into_owned()
 }
 
+/// The same value with every bare date (`YYYY-MM-DD`, as an account's `last_status_at`,
+/// which is the day the test ran) replaced by `[day]`.
+pub fn without_days(v: &Value) -> Value {
+    static DAY: OnceLock<Regex> = OnceLock::new();
+    let day = DAY.get_or_init(|| Regex::new(r"^\d{4}-\d{2}-\d{2}$").expect("regex"));
+    match v {
+        Value::String(s) if day.is_match(s) => Value::String("[day]".into()),
+        Value::Array(items) => Value::Array(items.iter().map(without_days).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), without_days(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// The same value with every object's keys in sorted order.
 pub fn sorted(v: &Value) -> Value {
     match v {

@@ -6,6 +6,8 @@ pub mod account;
 pub mod application;
 pub mod instance;
 pub mod notification;
+pub mod notification_group;
+pub mod notification_policy;
 pub mod status;
 pub mod tag;
 

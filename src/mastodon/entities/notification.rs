@@ -14,8 +14,11 @@ pub struct Notification {
     pub kind: String,
     #[serde(serialize_with = "ser_datetime")]
     pub created_at: OffsetDateTime,
-    /// Grouping is not built yet, so every notification is its own group.
+    /// Its group's key (`ungrouped-<id>` when it is alone).
     pub group_key: String,
+    /// Only when the recipient's notification policy filtered it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filtered: Option<bool>,
     pub account: Account,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,

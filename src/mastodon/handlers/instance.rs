@@ -22,11 +22,13 @@ use crate::text;
 /// The Mastodon version we answer like (the API we implement), then who we are. Apps
 /// parse the leading number to switch features on; raise it as the API grows.
 pub fn version() -> String {
-    format!("4.2.0 (compatible; Starling {})", env!("CARGO_PKG_VERSION"))
+    format!("4.3.0 (compatible; Starling {})", env!("CARGO_PKG_VERSION"))
 }
 
-/// `api_versions.mastodon`: 2 would promise grouped notifications; not built yet.
-const API_VERSION: u32 = 1;
+/// `api_versions.mastodon`: 2 promises grouped notifications (`/api/v2/notifications`
+/// and its group, accounts, dismiss and unread_count) and `PartialAccountWithAvatar`;
+/// 3 would promise 4.4's additions.
+const API_VERSION: u32 = 2;
 const SOURCE_URL: &str = "https://github.com/starling-social/starling";
 
 fn streaming_base(state: &AppState) -> String {

@@ -583,6 +583,38 @@ step("delete", async (ctx) => {
   expectSame(ids(c.descendants), [], "the post's descendants after the delete");
 });
 
+// --- Grouped notifications (Mastodon API version 2) ------------------------------------
+//
+// Before the script runs, tests/real_clients.rs has two people follow this person, then sets
+// this person's policy to filter notifications from strangers and has a third follow too.
+
+step("grouped_notifications", async (ctx) => {
+  const notifications = ctx.rest.v2.notifications;
+  const page = await notifications.list({ expandAccounts: "partial_avatars" });
+  const groups = page.notificationGroups;
+  expectSame(groups.map((g) => g.type), ["follow"], "the groups' types");
+  const group = groups[0];
+  const key = group.groupKey;
+  check(typeof key === "string" && key.startsWith("follow-"), `the follow group's key: ${key}`);
+  expectEqual(group.notificationsCount, 2, "notificationsCount of the follow group");
+  expectDigits(group.mostRecentNotificationId, "mostRecentNotificationId");
+  expectDate(group.latestPageNotificationAt, "latestPageNotificationAt");
+  ctx.out.groupType = group.type;
+  ctx.out.groupCount = group.notificationsCount;
+  ctx.out.groupAccounts = page.accounts.map((a) => a.acct);
+  ctx.out.groupPartialAccounts = (page.partialAccounts ?? []).map((a) => a.acct);
+
+  const one = await notifications.$select(key).fetch();
+  expectSame(one.notificationGroups.map((g) => g.groupKey), [key], "the group fetched by key");
+  ctx.out.groupAccountAccts = (await notifications.$select(key).accounts.fetch()).map((a) => a.acct);
+  ctx.out.unreadGroups = (await notifications.unreadCount.fetch()).count;
+  ctx.out.policyNotFollowing = (await notifications.policy.fetch()).forNotFollowing;
+  const withFiltered = await notifications.list({ includeFiltered: true });
+  ctx.out.withFilteredTypes = withFiltered.notificationGroups.map((g) => g.type);
+  await notifications.$select(key).dismiss();
+  ctx.out.groupsAfterDismiss = (await notifications.list()).notificationGroups.length;
+});
+
 step("revoke", async (ctx) => {
   await ctx.oauth.revoke({
     clientId: ctx.app.clientId,

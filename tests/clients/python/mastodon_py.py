@@ -629,6 +629,47 @@ def step_delete(ctx: Context) -> None:
     expect_equal(ids(ctx.api.status_context(ctx.post).descendants), [], "the post's descendants after the delete")
 
 
+# --- Grouped notifications (Mastodon API version 2) -------------------------------------
+#
+# Before the script runs, tests/real_clients.rs has two people follow this person, then sets
+# this person's policy to filter notifications from strangers and has a third follow too.
+
+
+@status_step
+def step_grouped_notifications(ctx: Context) -> None:
+    """GET /api/v2/notifications (with Mastodon.py's default expand_accounts=partial_avatars),
+    one group by its key, its accounts, the unread group count, the policy, the filtered
+    follow with include_filtered, and dismissing the group."""
+    api = ctx.api
+    page = api.grouped_notifications()
+    groups = page.notification_groups
+    expect_equal([g.type for g in groups], ["follow"], "the groups' types")
+    group = groups[0]
+    key = group.group_key
+    check(isinstance(key, str) and key.startswith("follow-"), f"the follow group's key: {key!r}")
+    expect_equal(group.notifications_count, 2, "notifications_count of the follow group")
+    expect_equal(len(group.sample_account_ids), 2, "sample accounts of the follow group")
+    check(
+        isinstance(group.latest_page_notification_at, datetime.datetime),
+        f"latest_page_notification_at not decoded: {group.latest_page_notification_at!r}",
+    )
+    ctx.out["group_type"] = group.type
+    ctx.out["group_count"] = group.notifications_count
+    ctx.out["group_accounts"] = [a.acct for a in page.accounts]
+    ctx.out["group_partial_accounts"] = [a.acct for a in page.partial_accounts or []]
+
+    one = api.grouped_notification(key)
+    expect_equal([g.group_key for g in one.notification_groups], [key], "the group fetched by key")
+    ctx.out["group_account_accts"] = [a.acct for a in api.grouped_notification_accounts(key)]
+    ctx.out["unread_groups"] = api.unread_grouped_notifications_count()
+    policy = api.notifications_policy()
+    ctx.out["policy_not_following"] = policy.for_not_following
+    with_filtered = api.grouped_notifications(include_filtered=True, expand_accounts="full")
+    ctx.out["with_filtered_types"] = [g.type for g in with_filtered.notification_groups]
+    api.dismiss_grouped_notification(key)
+    ctx.out["groups_after_dismiss"] = len(api.grouped_notifications().notification_groups)
+
+
 # --- Driver ---------------------------------------------------------------------------
 
 
