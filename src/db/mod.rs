@@ -18,6 +18,7 @@ pub mod oauth;
 pub mod pins;
 pub mod replies;
 pub mod reports;
+pub mod seed;
 pub mod sessions;
 pub mod statuses;
 pub mod tags;
