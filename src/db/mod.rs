@@ -20,6 +20,7 @@ pub mod replies;
 pub mod reports;
 pub mod seed;
 pub mod sessions;
+pub mod status_pages;
 pub mod statuses;
 pub mod tags;
 pub mod users;
