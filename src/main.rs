@@ -5,6 +5,7 @@ use starling::config::Config;
 use starling::db::users::Role;
 use starling::delivery::{Worker, WorkerOptions};
 use starling::id::RuleId;
+use starling::service::seed::{self, SeedOptions};
 use starling::service::{admin, instance};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,6 +69,44 @@ enum AdminCommand {
     /// The job queue.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Fill an empty database with a synthetic community for benchmarks (accounts,
+    /// follows, statuses, favourites) and print a token for its viewer, @viewer.
+    SeedBench(SeedBenchArgs),
+}
+
+#[derive(Args)]
+struct SeedBenchArgs {
+    #[arg(long, default_value_t = SeedOptions::default().accounts)]
+    accounts: i64,
+    #[arg(long, default_value_t = SeedOptions::default().statuses)]
+    statuses: i64,
+    /// Accounts the viewer follows.
+    #[arg(long, default_value_t = SeedOptions::default().following)]
+    following: i64,
+    /// Follows made by each other account (about).
+    #[arg(long, default_value_t = SeedOptions::default().follows_per_account)]
+    follows_per_account: i64,
+    #[arg(long, default_value_t = SeedOptions::default().tags)]
+    tags: i64,
+    #[arg(long, default_value_t = SeedOptions::default().favourites)]
+    favourites: i64,
+    /// Days the statuses are spread over.
+    #[arg(long, default_value_t = SeedOptions::default().days)]
+    days: i64,
+}
+
+impl SeedBenchArgs {
+    fn options(&self) -> SeedOptions {
+        SeedOptions {
+            accounts: self.accounts,
+            statuses: self.statuses,
+            following: self.following,
+            follows_per_account: self.follows_per_account,
+            tags: self.tags,
+            favourites: self.favourites,
+            days: self.days,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -360,6 +399,7 @@ async fn run_admin(config: Config, cmd: AdminCommand) -> Result<(), String> {
             let n = admin::retry_dead_jobs(&state, id).await.map_err(err)?;
             println!("{n} job(s) queued again");
         }
+        AdminCommand::SeedBench(a) => seed_bench(&state, &a.options()).await?,
         AdminCommand::Settings(SettingsCommand::List) => {
             let info = instance::info(&state).await.map_err(err)?;
             println!("site_title\t{}", info.title);
@@ -369,5 +409,39 @@ async fn run_admin(config: Config, cmd: AdminCommand) -> Result<(), String> {
             println!("site_contact_username\t{}", info.contact_username);
         }
     }
+    Ok(())
+}
+
+/// `admin seed-bench`: seeds (or finds the same seed already there), then prints what
+/// is in the database and how to act as the viewer.
+async fn seed_bench(
+    state: &starling::state::AppState,
+    options: &SeedOptions,
+) -> Result<(), String> {
+    // An operator needs the cause of a failed seed, not the API's safe message.
+    let err = |e: starling::error::AppError| format!("{e:?}");
+    let started = std::time::Instant::now();
+    let seeded = seed::seed_bench(state, options).await.map_err(err)?;
+    let s = seeded.shape;
+    if seeded.reused {
+        println!("already seeded with these counts; nothing changed");
+    } else {
+        println!("seeded in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    println!(
+        "accounts: {}\nstatuses: {} ({} boosts, {} replies, {} with hashtags)\nmentions: {}\nfollows: {} ({} by the viewer)\nfavourites: {}",
+        s.accounts,
+        s.statuses,
+        s.boosts,
+        s.replies,
+        s.tagged,
+        s.mentions,
+        s.follows,
+        s.viewer_following,
+        s.favourites
+    );
+    let token = seed::viewer_token(state).await.map_err(err)?;
+    println!("viewer: @{} (password: {})", seed::VIEWER, seed::PASSWORD);
+    println!("token: {token}");
     Ok(())
 }

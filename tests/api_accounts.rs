@@ -741,3 +741,49 @@ async fn an_authorised_request_keeps_the_follow_options() {
     .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_follow_with_languages_filters_the_home_timeline() {
+    let app = TestApp::start().await;
+    let alice = user_token(&app, "alice", "read write follow").await;
+    let bob = user_token(&app, "bob", "read write follow").await;
+    let a_id = app.account("alice").await.id.to_string();
+    send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{a_id}/follow"),
+        &bob,
+        Some(json!({"languages": ["de"]})),
+    )
+    .await;
+    for (text, language) in [("Hallo", "de"), ("Hello", "en")] {
+        send_json(
+            &app.base,
+            Method::POST,
+            "/api/v1/statuses",
+            &alice,
+            Some(json!({"status": text, "language": language})),
+        )
+        .await;
+    }
+    let home = get(&app.base, "/api/v1/timelines/home", &bob).await;
+    let texts: Vec<&str> = home
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["<p>Hallo</p>"]);
+    // Following again without languages shows everything.
+    send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{a_id}/follow"),
+        &bob,
+        Some(json!({"languages": []})),
+    )
+    .await;
+    let home = get(&app.base, "/api/v1/timelines/home", &bob).await;
+    assert_eq!(home.json.as_array().unwrap().len(), 2);
+}

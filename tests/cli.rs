@@ -330,3 +330,184 @@ async fn serve_runs_the_worker_unless_told_not_to() {
         server.kill().await.ok();
     }
 }
+
+/// Sum or count over the test's database.
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap()
+}
+
+/// `admin seed-bench` at a tiny size: the community has the shape asked for, keeps the
+/// rules the code keeps (counters, ids rising with time, visibility), and the printed
+/// token reads a full home timeline. Seeding again with the same counts changes nothing;
+/// other counts are refused.
+#[tokio::test]
+async fn seed_bench_fills_an_empty_database_once() {
+    let app = TestApp::start().await;
+    let args = [
+        "admin",
+        "seed-bench",
+        "--accounts",
+        "60",
+        "--statuses",
+        "4000",
+        "--following",
+        "25",
+        "--follows-per-account",
+        "5",
+        "--tags",
+        "12",
+        "--favourites",
+        "300",
+        "--days",
+        "30",
+    ];
+    let (ok, out) = starling(&app, &args).await;
+    assert!(ok, "{out}");
+    assert!(out.contains("seeded in"), "{out}");
+    let token = out
+        .lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .expect("a token is printed")
+        .to_string();
+
+    let people = "accounts WHERE domain IS NULL AND actor_type <> 'Application'";
+    assert_eq!(support::queries::rows(&app, people).await, 60);
+    assert_eq!(
+        support::queries::rows(&app, "users WHERE confirmed_at IS NOT NULL").await,
+        60
+    );
+    assert_eq!(support::queries::rows(&app, "statuses").await, 4000);
+    let viewer_follows =
+        "follows f JOIN accounts a ON a.id = f.account_id WHERE a.username = 'viewer'";
+    assert_eq!(support::queries::rows(&app, viewer_follows).await, 25);
+    for some in [
+        "statuses WHERE reblog_of_id IS NOT NULL",
+        "statuses WHERE in_reply_to_id IS NOT NULL",
+        "statuses WHERE visibility = 'unlisted'",
+        "statuses WHERE visibility = 'private'",
+        "statuses WHERE visibility = 'direct'",
+        "statuses WHERE spoiler_text <> ''",
+        "statuses_tags",
+        "mentions",
+        "favourites",
+    ] {
+        assert!(support::queries::rows(&app, some).await > 0, "no {some}");
+    }
+    let posts = scalar(
+        &app,
+        "SELECT count(*) FROM statuses WHERE reblog_of_id IS NULL",
+    )
+    .await;
+    let boosts = 4000 - posts;
+    assert!(boosts > 100 && posts > 3000, "{boosts} boosts");
+
+    // Counters agree with the rows, as if everything had been done through the API.
+    for (counted, actual) in [
+        (
+            "SELECT sum(statuses_count)::bigint FROM accounts",
+            "SELECT count(*) FROM statuses WHERE reblog_of_id IS NULL",
+        ),
+        (
+            "SELECT sum(followers_count)::bigint FROM accounts",
+            "SELECT count(*) FROM follows",
+        ),
+        (
+            "SELECT sum(following_count)::bigint FROM accounts",
+            "SELECT count(*) FROM follows",
+        ),
+        (
+            "SELECT sum(reblogs_count)::bigint FROM statuses",
+            "SELECT count(*) FROM statuses WHERE reblog_of_id IS NOT NULL",
+        ),
+        (
+            "SELECT sum(favourites_count)::bigint FROM statuses",
+            "SELECT count(*) FROM favourites",
+        ),
+        (
+            "SELECT sum(replies_count)::bigint FROM statuses",
+            "SELECT count(*) FROM statuses WHERE in_reply_to_id IS NOT NULL AND visibility IN ('public', 'unlisted')",
+        ),
+    ] {
+        assert_eq!(
+            scalar(&app, counted).await,
+            scalar(&app, actual).await,
+            "{counted}"
+        );
+    }
+    // Rules of the data: ids carry their time; boosts are public, of others' public or
+    // unlisted originals; replies answer originals and mention their parent's author.
+    for none in [
+        "SELECT count(*) FROM statuses WHERE id >> 16 <> floor(extract(epoch FROM created_at) * 1000)::bigint",
+        "SELECT count(*) FROM (SELECT created_at, lag(created_at) OVER (ORDER BY id) AS prev FROM statuses) x \
+           WHERE prev > created_at",
+        "SELECT count(*) FROM statuses s JOIN statuses o ON o.id = s.reblog_of_id \
+           WHERE s.visibility <> 'public' OR o.reblog_of_id IS NOT NULL OR o.account_id = s.account_id \
+              OR o.visibility NOT IN ('public', 'unlisted') OR o.id > s.id",
+        "SELECT count(*) FROM statuses s JOIN statuses p ON p.id = s.in_reply_to_id \
+           WHERE p.reblog_of_id IS NOT NULL OR p.account_id <> s.in_reply_to_account_id OR p.id > s.id \
+              OR (p.account_id <> s.account_id AND NOT EXISTS \
+                    (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = p.account_id))",
+        "SELECT count(*) FROM statuses WHERE reblog_of_id IS NULL AND (content NOT LIKE '<p>%' OR text = '')",
+        "SELECT count(*) FROM statuses s JOIN statuses_tags st ON st.status_id = s.id \
+           JOIN tags t ON t.id = st.tag_id WHERE s.text NOT LIKE '%#' || t.name || '%'",
+    ] {
+        assert_eq!(scalar(&app, none).await, 0, "{none}");
+    }
+
+    // The printed token reads the viewer's timelines through the API.
+    let home = support::api::get(&app.base, "/api/v1/timelines/home?limit=40", &token).await;
+    assert_eq!(home.status, StatusCode::OK, "{}", home.json);
+    let items = home.json.as_array().expect("a list");
+    assert_eq!(items.len(), 40);
+    let viewer = starling::service::admin::find_user(&app.state, "viewer")
+        .await
+        .unwrap();
+    let followed: Vec<String> =
+        sqlx::query_scalar("SELECT target_account_id::text FROM follows WHERE account_id = $1")
+            .bind(viewer.account_id)
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap();
+    for s in items {
+        let author = s["account"]["id"].as_str().unwrap().to_string();
+        assert!(
+            followed.contains(&author) || author == viewer.account_id.to_string(),
+            "{s}"
+        );
+    }
+    let public: Vec<serde_json::Value> = support::api::http()
+        .get(app.url("/api/v1/timelines/public?local=true"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public.len(), 20);
+    // Every seeded account signs in with the known password.
+    app.client().log_in("viewer", "bench password").await;
+
+    let (ok, out) = starling(&app, &args).await;
+    assert!(ok, "{out}");
+    assert!(out.contains("already seeded"), "{out}");
+    assert_eq!(support::queries::rows(&app, "statuses").await, 4000);
+    let (ok, out) = starling(
+        &app,
+        &[
+            "admin",
+            "seed-bench",
+            "--accounts",
+            "10",
+            "--statuses",
+            "100",
+            "--following",
+            "3",
+        ],
+    )
+    .await;
+    assert!(!ok);
+    assert!(out.contains("not empty"), "{out}");
+}

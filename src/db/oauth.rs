@@ -2,7 +2,10 @@
 //! looked up by the SHA-256 of what the client holds.
 
 use super::Executor;
-use crate::id::{ApplicationId, CodeId, TokenId, UserId};
+use super::accounts::{self, Account};
+use super::users::{self, User};
+use crate::id::{AccountId, ApplicationId, CodeId, TokenId, UserId};
+use sqlx::{FromRow, Row};
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -172,18 +175,65 @@ pub struct Token {
     pub last_used_at: Option<OffsetDateTime>,
 }
 
-/// The live (not revoked) token with this hash.
-pub async fn find_live_token(
+/// A live token with its app and, unless it is an app's own token, the user it acts
+/// for and their account.
+pub struct LiveBearer {
+    pub token: Token,
+    pub app: Application,
+    pub user: Option<(User, Account)>,
+}
+
+/// The live token with this hash and everything it stands for, in one query: every
+/// authenticated API request starts here.
+pub async fn find_live_bearer(
     db: impl Executor<'_>,
     token_hash: &[u8],
-) -> sqlx::Result<Option<Token>> {
-    sqlx::query_as(
-        "SELECT id, application_id, user_id, scopes, created_at, last_used_at FROM oauth_tokens \
-         WHERE token_hash = $1 AND revoked_at IS NULL",
-    )
+) -> sqlx::Result<Option<LiveBearer>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT t.id AS t_id, t.application_id AS t_application_id, t.user_id AS t_user_id, \
+           t.scopes AS t_scopes, t.created_at AS t_created_at, t.last_used_at AS t_last_used_at, \
+           o.id AS o_id, o.name AS o_name, o.website AS o_website, o.redirect_uris AS o_redirect_uris, \
+           o.scopes AS o_scopes, o.client_id AS o_client_id, o.client_secret AS o_client_secret, \
+           o.created_at AS o_created_at, {}, {} \
+         FROM oauth_tokens t JOIN oauth_applications o ON o.id = t.application_id \
+         LEFT JOIN users u ON u.id = t.user_id LEFT JOIN accounts a ON a.id = u.account_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        users::PREFIXED_COLUMNS,
+        accounts::COLUMNS
+    )))
     .bind(token_hash)
     .fetch_optional(db)
-    .await
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let token = Token {
+        id: row.try_get("t_id")?,
+        application_id: row.try_get("t_application_id")?,
+        user_id: row.try_get("t_user_id")?,
+        scopes: row.try_get("t_scopes")?,
+        created_at: row.try_get("t_created_at")?,
+        last_used_at: row.try_get("t_last_used_at")?,
+    };
+    let app = Application {
+        id: row.try_get("o_id")?,
+        name: row.try_get("o_name")?,
+        website: row.try_get("o_website")?,
+        redirect_uris: row.try_get("o_redirect_uris")?,
+        scopes: row.try_get("o_scopes")?,
+        client_id: row.try_get("o_client_id")?,
+        client_secret: row.try_get("o_client_secret")?,
+        created_at: row.try_get("o_created_at")?,
+    };
+    // A token whose user or account is gone (or never was: an app's own) acts for nobody.
+    let has_user = row.try_get::<Option<UserId>, _>("u_id")?.is_some()
+        && row.try_get::<Option<AccountId>, _>("id")?.is_some();
+    let user = if has_user {
+        Some((User::from_prefixed_row(&row)?, Account::from_row(&row)?))
+    } else {
+        None
+    };
+    Ok(Some(LiveBearer { token, app, user }))
 }
 
 /// Records use at most once an hour per token, to avoid a write per request.

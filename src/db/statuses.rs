@@ -79,7 +79,7 @@ impl Status {
     }
 }
 
-const COLUMNS: &str = "s.id, s.uri, s.url, s.account_id, s.in_reply_to_id, s.in_reply_to_account_id, \
+pub const COLUMNS: &str = "s.id, s.uri, s.url, s.account_id, s.in_reply_to_id, s.in_reply_to_account_id, \
     s.reblog_of_id, s.text, s.content, s.spoiler_text, s.sensitive, s.visibility, s.language, s.local, \
     s.replies_count, s.reblogs_count, s.favourites_count, s.created_at, s.edited_at";
 
@@ -142,28 +142,61 @@ const NOT_MUTED: &str = "NOT EXISTS (SELECT 1 FROM mutes vm WHERE vm.account_id 
     (s.account_id, coalesce((SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id), s.account_id)) \
     AND (vm.expires_at IS NULL OR vm.expires_at > now()) AND s.account_id <> $1)";
 
+/// SQL condition for every timeline: nothing by accounts viewer `$1` blocks, nor boosts
+/// of their posts.
+const NOT_BLOCKED: &str = "NOT EXISTS (SELECT 1 FROM blocks vb WHERE vb.account_id = $1 AND vb.target_account_id IN \
+    (s.account_id, coalesce((SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id), s.account_id)))";
+
+/// Whether a timeline leaves out what the viewer muted (home, public, hashtags) or not
+/// (profiles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mutes {
+    Hide,
+    Show,
+}
+
 /// Runs a timeline query over `statuses s` with `filter` (which may use $1 = viewer)
-/// and returns ids newest first. Timelines leave out accounts the viewer blocks, and
-/// boosts of their posts.
+/// and returns ids newest first. Timelines show what the viewer may see and leave out
+/// accounts the viewer blocks, and boosts of their posts. A logged-out visitor's query
+/// has no viewer conditions at all.
 async fn page_ids(
     db: impl Executor<'_>,
     filter: &str,
+    viewer: Option<AccountId>,
+    mutes: Mutes,
+    page: Page,
+) -> sqlx::Result<Vec<StatusId>> {
+    let condition = match viewer {
+        Some(_) if mutes == Mutes::Hide => {
+            format!(
+                "{filter} AND {} AND {NOT_BLOCKED} AND {NOT_MUTED}",
+                visible_to(1)
+            )
+        }
+        Some(_) => format!("{filter} AND {} AND {NOT_BLOCKED}", visible_to(1)),
+        None => format!("{filter} AND s.visibility IN ('public', 'unlisted')"),
+    };
+    run_page(db, &condition, viewer, page).await
+}
+
+/// `SELECT s.id FROM statuses s WHERE {condition}` for one page. The bounds are always
+/// numbers (the whole id range when absent), so one plan serves every page and
+/// Postgres can reuse it instead of planning each request anew.
+async fn run_page(
+    db: impl Executor<'_>,
+    condition: &str,
     viewer: Option<AccountId>,
     page: Page,
 ) -> sqlx::Result<Vec<StatusId>> {
     let order = if page.ascending() { "ASC" } else { "DESC" };
     let sql = format!(
-        "SELECT s.id FROM statuses s WHERE {filter} AND {visible} \
-         AND NOT EXISTS (SELECT 1 FROM blocks vb WHERE vb.account_id = $1 AND vb.target_account_id IN \
-             (s.account_id, coalesce((SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id), s.account_id))) \
-         AND ($2::bigint IS NULL OR s.id < $2) AND ($3::bigint IS NULL OR s.id > $3) \
-         ORDER BY s.id {order} LIMIT $4",
-        visible = visible_to(1)
+        "SELECT s.id FROM statuses s WHERE {condition} AND s.id < $2 AND s.id > $3 \
+         ORDER BY s.id {order} LIMIT $4"
     );
     let mut ids: Vec<StatusId> = sqlx::query_scalar(AssertSqlSafe(sql))
         .bind(viewer)
-        .bind(page.max_id)
-        .bind(page.lower())
+        .bind(page.max_id.unwrap_or(i64::MAX))
+        .bind(page.lower().unwrap_or(i64::MIN))
         .bind(page.limit)
         .fetch_all(db)
         .await?;
@@ -174,17 +207,31 @@ async fn page_ids(
 }
 
 /// Own statuses and those of followed accounts; replies only when they answer the
-/// viewer, the author themself or someone the viewer follows.
+/// viewer, the author themself or someone the viewer follows; boosts unless the viewer
+/// turned them off for that account, and only of posts the viewer may see; posts in a
+/// language the follow did not ask for are left out. Everything here is by the viewer or someone they
+/// follow, so followers-only posts are visible and only direct ones need a mention.
 pub async fn home_ids(
     db: impl Executor<'_>,
     viewer: AccountId,
     page: Page,
 ) -> sqlx::Result<Vec<StatusId>> {
-    let filter = "(s.account_id = $1 OR (s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1) \
-        AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id IN (s.account_id, $1) \
-             OR s.in_reply_to_account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1)) \
-        AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM follows sf WHERE sf.account_id = $1 AND sf.target_account_id = s.account_id AND sf.show_reblogs))))";
-    page_ids(db, &format!("{filter} AND {NOT_MUTED}"), Some(viewer), page).await
+    let condition = format!(
+        "(s.account_id = $1 OR (s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1) \
+            AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id IN (s.account_id, $1) \
+                 OR EXISTS (SELECT 1 FROM follows rf WHERE rf.account_id = $1 AND rf.target_account_id = s.in_reply_to_account_id)) \
+            AND (s.reblog_of_id IS NULL OR NOT EXISTS (SELECT 1 FROM follows nf \
+                 WHERE nf.account_id = $1 AND nf.target_account_id = s.account_id AND NOT nf.show_reblogs)) \
+            AND (s.visibility <> 'direct' OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = $1)) \
+            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = s.account_id AND b.target_account_id = $1) \
+            AND (s.language IS NULL OR NOT EXISTS (SELECT 1 FROM follows lf \
+                 WHERE lf.account_id = $1 AND lf.target_account_id = s.account_id \
+                   AND lf.languages IS NOT NULL AND NOT (s.language = ANY (lf.languages)))))) \
+         AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND {boosted})) \
+         AND {NOT_BLOCKED} AND {NOT_MUTED}",
+        boosted = visible_as("o", 1)
+    );
+    run_page(db, &condition, Some(viewer), page).await
 }
 
 /// Public, original posts; `local_only` keeps those written here.
@@ -199,7 +246,7 @@ pub async fn public_ids(
     } else {
         "s.visibility = 'public' AND s.reblog_of_id IS NULL"
     };
-    page_ids(db, filter, viewer, page).await
+    page_ids(db, filter, viewer, Mutes::Show, page).await
 }
 
 /// An account's statuses as the viewer may see them; without replies unless asked
@@ -219,7 +266,7 @@ pub async fn account_ids(
             account.0
         )
     };
-    page_ids(db, &filter, viewer, page).await
+    page_ids(db, &filter, viewer, Mutes::Show, page).await
 }
 
 /// Which of an account's statuses its API timeline shows (Mastodon's `exclude_replies`,
@@ -263,7 +310,7 @@ pub async fn account_filtered_ids(
             t.0
         ));
     }
-    page_ids(db, &parts.join(" AND "), viewer, page).await
+    page_ids(db, &parts.join(" AND "), viewer, Mutes::Show, page).await
 }
 
 pub async fn tag_ids(
@@ -277,7 +324,7 @@ pub async fn tag_ids(
          AND EXISTS (SELECT 1 FROM statuses_tags st WHERE st.status_id = s.id AND st.tag_id = {})",
         tag.0
     );
-    page_ids(db, &filter, viewer, page).await
+    page_ids(db, &filter, viewer, Mutes::Show, page).await
 }
 
 /// Which public posts a public or hashtag timeline shows (Mastodon's `local`, `remote`,
@@ -333,7 +380,6 @@ impl PublicFilter {
                 list(&self.no_tags)
             ));
         }
-        parts.push(NOT_MUTED.into());
         parts.join(" AND ")
     }
 }
@@ -345,7 +391,7 @@ pub async fn public_filtered_ids(
     viewer: Option<AccountId>,
     page: Page,
 ) -> sqlx::Result<Vec<StatusId>> {
-    page_ids(db, &filter.sql(), viewer, page).await
+    page_ids(db, &filter.sql(), viewer, Mutes::Hide, page).await
 }
 
 /// The statuses a status replies to, oldest first, that the viewer may see.

@@ -108,6 +108,37 @@ const COLUMNS: &str = "u.id, u.account_id, u.email, u.encrypted_password, u.role
     u.confirmation_sent_at, u.reset_password_sent_at, u.approved, u.disabled, u.locale, u.last_sign_in_at, u.created_at, \
     u.settings";
 
+/// The columns of [`User`] as `u_<column>`, for queries that join users to tables with
+/// columns of the same names; read back with [`User::from_prefixed_row`].
+pub const PREFIXED_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account_id, u.email AS u_email, \
+    u.encrypted_password AS u_encrypted_password, u.role AS u_role, u.confirmed_at AS u_confirmed_at, \
+    u.confirmation_sent_at AS u_confirmation_sent_at, u.reset_password_sent_at AS u_reset_password_sent_at, \
+    u.approved AS u_approved, u.disabled AS u_disabled, u.locale AS u_locale, \
+    u.last_sign_in_at AS u_last_sign_in_at, u.created_at AS u_created_at, u.settings AS u_settings";
+
+impl User {
+    /// A user from a row selected with [`PREFIXED_COLUMNS`].
+    pub fn from_prefixed_row(row: &sqlx::postgres::PgRow) -> sqlx::Result<User> {
+        use sqlx::Row;
+        Ok(User {
+            id: row.try_get("u_id")?,
+            account_id: row.try_get("u_account_id")?,
+            email: row.try_get("u_email")?,
+            encrypted_password: row.try_get("u_encrypted_password")?,
+            role: row.try_get("u_role")?,
+            confirmed_at: row.try_get("u_confirmed_at")?,
+            confirmation_sent_at: row.try_get("u_confirmation_sent_at")?,
+            reset_password_sent_at: row.try_get("u_reset_password_sent_at")?,
+            approved: row.try_get("u_approved")?,
+            disabled: row.try_get("u_disabled")?,
+            locale: row.try_get("u_locale")?,
+            last_sign_in_at: row.try_get("u_last_sign_in_at")?,
+            created_at: row.try_get("u_created_at")?,
+            settings: row.try_get("u_settings")?,
+        })
+    }
+}
+
 pub struct NewUser<'a> {
     pub account_id: AccountId,
     pub email: &'a str,

@@ -177,7 +177,7 @@ pub fn credential_application(app: &AppRow) -> CredentialApplication {
     }
 }
 
-/// What the viewer has done to a page of statuses, looked up once per page.
+/// What the viewer has done to a page of statuses (loaded with the page's details).
 #[derive(Debug, Default)]
 pub struct ViewerFlags {
     pub viewer: Option<crate::id::AccountId>,
@@ -196,24 +196,32 @@ impl ViewerFlags {
         let Some(v) = viewer else {
             return Ok(ViewerFlags::default());
         };
-        let mut ids: Vec<crate::id::StatusId> = details.iter().map(|d| d.status.id).collect();
-        ids.extend(
-            details
-                .iter()
-                .filter_map(|d| d.reblog.as_ref().map(|r| r.status.id)),
-        );
-        Ok(ViewerFlags {
+        let ids: Vec<crate::id::StatusId> = details
+            .iter()
+            .map(|d| d.status.id)
+            .chain(
+                details
+                    .iter()
+                    .filter_map(|d| d.reblog.as_ref().map(|r| r.status.id)),
+            )
+            .collect();
+        let mut flags = ViewerFlags {
             viewer: Some(v.id),
-            bookmarked: crate::db::bookmarks::bookmarked_among(&state.db, v.id, &ids)
-                .await?
-                .into_iter()
-                .collect(),
-            pinned: crate::db::pins::pinned_among(&state.db, v.id, &ids)
-                .await?
-                .into_iter()
-                .collect(),
             muted: crate::db::conversation_mutes::muted_among(&state.db, v.id, &ids).await?,
-        })
+            ..ViewerFlags::default()
+        };
+        let shown = details
+            .iter()
+            .chain(details.iter().filter_map(|d| d.reblog.as_deref()));
+        for d in shown {
+            if d.bookmarked {
+                flags.bookmarked.insert(d.status.id);
+            }
+            if d.pinned {
+                flags.pinned.insert(d.status.id);
+            }
+        }
+        Ok(flags)
     }
 }
 

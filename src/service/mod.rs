@@ -28,6 +28,7 @@ pub mod remote_statuses;
 pub mod reports;
 pub mod search;
 pub mod secrets;
+pub mod seed;
 pub mod sessions;
 pub mod statuses;
 pub mod timelines;

@@ -547,35 +547,32 @@ pub async fn authenticate_bearer(state: &AppState, presented: &str) -> AppResult
     if presented.is_empty() || presented.len() > 512 {
         return Ok(None);
     }
-    let Some(token) =
-        db::oauth::find_live_token(&state.db, &secrets::token_hash(presented)).await?
+    let Some(found) =
+        db::oauth::find_live_bearer(&state.db, &secrets::token_hash(presented)).await?
     else {
         return Ok(None);
     };
-    let Some(app) = db::oauth::find_application(&state.db, token.application_id).await? else {
-        return Ok(None);
-    };
-    let user = match token.user_id {
-        Some(uid) => {
-            let Some(user) = db::users::find(&state.db, uid).await? else {
-                return Ok(None);
-            };
-            let Some(account) = db::accounts::find(&state.db, user.account_id).await? else {
-                return Ok(None);
-            };
+    let user = match (found.token.user_id, found.user) {
+        (None, _) => None,
+        (Some(_), None) => return Ok(None),
+        (Some(_), Some((user, account))) => {
             if let Some(reason) = token_refusal(&user, &account) {
                 return Err(AppError::new(ErrorKind::Forbidden, reason));
             }
             Some((user, account))
         }
-        None => None,
     };
-    db::oauth::touch_token(&state.db, token.id).await?;
+    let token = found.token;
+    // Use is recorded at most once an hour: most requests write nothing.
+    let hour_ago = OffsetDateTime::now_utc() - Duration::hours(1);
+    if token.last_used_at.is_none_or(|t| t < hour_ago) {
+        db::oauth::touch_token(&state.db, token.id).await?;
+    }
     let scopes = Scopes::parse(&token.scopes).unwrap_or_else(|_| Scopes::default_for_app());
     Ok(Some(Bearer {
         token,
         scopes,
-        app,
+        app: found.app,
         user,
     }))
 }

@@ -4,6 +4,7 @@
 
 use crate::db;
 use crate::db::accounts::Account;
+use crate::db::status_pages::PageRow;
 use crate::db::statuses::{Page, Status};
 use crate::error::{AppError, AppResult};
 use crate::id::{AccountId, StatusId, TagId};
@@ -21,6 +22,8 @@ pub struct StatusDetail {
     pub tags: Vec<(TagId, String)>,
     pub favourited: bool,
     pub reblogged: bool,
+    pub bookmarked: bool,
+    pub pinned: bool,
     pub attachments: Vec<db::media::Attachment>,
     /// Custom emoji used in the text: (shortcode, image URL).
     pub emojis: Vec<(String, String)>,
@@ -35,6 +38,8 @@ impl StatusDetail {
 }
 
 /// Loads statuses with their details, in the order of `ids`; missing ones are skipped.
+/// Three queries for any page (statuses with their marks, accounts, and, only when some
+/// status has them, media, emoji and polls).
 pub async fn details(
     state: &AppState,
     ids: &[StatusId],
@@ -44,97 +49,53 @@ pub async fn details(
         return Ok(Vec::new());
     }
     let db = &state.db;
-    let mut statuses: HashMap<StatusId, Status> = db::statuses::find_many(db, ids)
+    let rows: HashMap<StatusId, PageRow> = db::status_pages::find_page(db, ids, viewer)
         .await?
         .into_iter()
-        .map(|s| (s.id, s))
+        .map(|r| (r.status.id, r))
         .collect();
-    let originals: Vec<StatusId> = statuses
-        .values()
-        .filter_map(|s| s.reblog_of_id)
-        .filter(|id| !statuses.contains_key(id))
-        .collect();
-    for s in db::statuses::find_many(db, &originals).await? {
-        statuses.insert(s.id, s);
+    let mut account_ids: HashSet<AccountId> = HashSet::new();
+    for r in rows.values() {
+        account_ids.insert(r.status.account_id);
+        account_ids.extend(r.status.in_reply_to_account_id);
+        account_ids.extend(r.mentions());
     }
-    let all_ids: Vec<StatusId> = statuses.keys().copied().collect();
-    let mentions = db::statuses::mentions_of(db, &all_ids).await?;
-    let mut account_ids: HashSet<AccountId> = statuses.values().map(|s| s.account_id).collect();
-    account_ids.extend(statuses.values().filter_map(|s| s.in_reply_to_account_id));
-    account_ids.extend(mentions.iter().map(|(_, a)| *a));
     let account_ids: Vec<AccountId> = account_ids.into_iter().collect();
     let accounts: HashMap<AccountId, Account> = db::accounts::find_many(db, &account_ids)
         .await?
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
-    let mut tags: HashMap<StatusId, Vec<(TagId, String)>> = HashMap::new();
-    for (status, tag, name) in db::tags::of_statuses(db, &all_ids).await? {
-        tags.entry(status).or_default().push((tag, name));
-    }
-    let (favourited, reblogged): (HashSet<StatusId>, HashSet<StatusId>) = match viewer {
-        Some(v) => (
-            db::favourites::favourited_among(db, v, &all_ids)
-                .await?
-                .into_iter()
-                .collect(),
-            db::statuses::reblogged_among(db, v, &all_ids)
-                .await?
-                .into_iter()
-                .collect(),
-        ),
-        None => (HashSet::new(), HashSet::new()),
-    };
-    let mut attachments: HashMap<StatusId, Vec<db::media::Attachment>> = HashMap::new();
-    for a in db::media::attachments_of(db, &all_ids).await? {
-        attachments.entry(a.status_id).or_default().push(a);
-    }
-    let mut emojis: HashMap<StatusId, Vec<(String, String)>> = HashMap::new();
-    for e in db::media::emojis_of(db, &all_ids).await? {
-        if let Some(url) = e.image_remote_url {
-            emojis
-                .entry(e.status_id)
-                .or_default()
-                .push((e.shortcode, url));
-        }
-    }
-    let polls: HashMap<StatusId, db::media::Poll> = db::media::polls_of(db, &all_ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.status_id, p))
-        .collect();
-    let mut mentions_by_status: HashMap<StatusId, Vec<Account>> = HashMap::new();
-    for (status, account) in mentions {
-        if let Some(a) = accounts.get(&account) {
-            mentions_by_status
-                .entry(status)
-                .or_default()
-                .push(a.clone());
-        }
-    }
-    let build = |s: &Status| -> Option<StatusDetail> {
+    let extras = Extras::load(state, &rows).await?;
+    let build = |r: &PageRow| -> Option<StatusDetail> {
+        let s = &r.status;
         Some(StatusDetail {
             account: accounts.get(&s.account_id)?.clone(),
             reblog: None,
             in_reply_to_account: s
                 .in_reply_to_account_id
                 .and_then(|a| accounts.get(&a).cloned()),
-            mentions: mentions_by_status.get(&s.id).cloned().unwrap_or_default(),
-            tags: tags.get(&s.id).cloned().unwrap_or_default(),
-            favourited: favourited.contains(&s.id),
-            reblogged: reblogged.contains(&s.id),
-            attachments: attachments.get(&s.id).cloned().unwrap_or_default(),
-            emojis: emojis.get(&s.id).cloned().unwrap_or_default(),
-            poll: polls.get(&s.id).cloned(),
+            mentions: r
+                .mentions()
+                .filter_map(|a| accounts.get(&a).cloned())
+                .collect(),
+            tags: r.tags(),
+            favourited: r.favourited,
+            reblogged: r.reblogged,
+            bookmarked: r.bookmarked,
+            pinned: r.pinned,
+            attachments: extras.attachments.get(&s.id).cloned().unwrap_or_default(),
+            emojis: extras.emojis.get(&s.id).cloned().unwrap_or_default(),
+            poll: extras.polls.get(&s.id).cloned(),
             status: s.clone(),
         })
     };
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let Some(s) = statuses.get(id) else { continue };
-        let Some(mut detail) = build(s) else { continue };
-        if let Some(original) = s.reblog_of_id {
-            match statuses.get(&original).and_then(&build) {
+        let Some(r) = rows.get(id) else { continue };
+        let Some(mut detail) = build(r) else { continue };
+        if let Some(original) = r.status.reblog_of_id {
+            match rows.get(&original).and_then(&build) {
                 Some(o) => detail.reblog = Some(Box::new(o)),
                 None => continue,
             }
@@ -142,6 +103,56 @@ pub async fn details(
         out.push(detail);
     }
     Ok(out)
+}
+
+/// Media, custom emoji and polls of a page, looked up only for the statuses that have
+/// them (most have none).
+#[derive(Default)]
+struct Extras {
+    attachments: HashMap<StatusId, Vec<db::media::Attachment>>,
+    emojis: HashMap<StatusId, Vec<(String, String)>>,
+    polls: HashMap<StatusId, db::media::Poll>,
+}
+
+impl Extras {
+    async fn load(state: &AppState, rows: &HashMap<StatusId, PageRow>) -> AppResult<Extras> {
+        let with = |has: fn(&PageRow) -> bool| -> Vec<StatusId> {
+            rows.values()
+                .filter(|r| has(r))
+                .map(|r| r.status.id)
+                .collect()
+        };
+        let (media, emoji, polls) = (
+            with(|r| r.has_media),
+            with(|r| r.has_emojis),
+            with(|r| r.has_poll),
+        );
+        let mut extras = Extras::default();
+        if !media.is_empty() {
+            for a in db::media::attachments_of(&state.db, &media).await? {
+                extras.attachments.entry(a.status_id).or_default().push(a);
+            }
+        }
+        if !emoji.is_empty() {
+            for e in db::media::emojis_of(&state.db, &emoji).await? {
+                if let Some(url) = e.image_remote_url {
+                    extras
+                        .emojis
+                        .entry(e.status_id)
+                        .or_default()
+                        .push((e.shortcode, url));
+                }
+            }
+        }
+        if !polls.is_empty() {
+            extras.polls = db::media::polls_of(&state.db, &polls)
+                .await?
+                .into_iter()
+                .map(|p| (p.status_id, p))
+                .collect();
+        }
+        Ok(extras)
+    }
 }
 
 /// The statuses of `ids` the viewer may still see (a post may have gone private or been
