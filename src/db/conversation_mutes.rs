@@ -1,7 +1,6 @@
 //! Conversations a user muted: no notifications from them (Mastodon's mute on a status).
 //! A status's conversation is `conversation_uri`, or its own URI for rows without one.
 
-use std::collections::HashSet;
 
 use super::Executor;
 use crate::id::{AccountId, StatusId};
@@ -51,26 +50,4 @@ pub async fn mutes_status(
     .bind(status)
     .fetch_one(db)
     .await
-}
-
-/// Which of `statuses` are in conversations `account` muted.
-pub async fn muted_among(
-    db: impl Executor<'_>,
-    account: AccountId,
-    statuses: &[StatusId],
-) -> sqlx::Result<HashSet<StatusId>> {
-    if statuses.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let ids: Vec<i64> = statuses.iter().map(|s| s.0).collect();
-    let rows: Vec<StatusId> = sqlx::query_scalar(
-        "SELECT s.id FROM statuses s JOIN conversation_mutes m \
-           ON m.account_id = $1 AND m.conversation_uri = coalesce(s.conversation_uri, s.uri) \
-         WHERE s.id = ANY($2)",
-    )
-    .bind(account)
-    .bind(ids)
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().collect())
 }

@@ -7,6 +7,7 @@ use super::Executor;
 use super::statuses::{COLUMNS, Status};
 use crate::id::{AccountId, StatusId, TagId};
 use sqlx::AssertSqlSafe;
+use std::collections::HashSet;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PageRow {
@@ -14,15 +15,14 @@ pub struct PageRow {
     pub status: Status,
     /// Mentioned accounts, in the order they were recorded.
     mention_ids: Vec<i64>,
-    tag_ids: Option<Vec<i64>>,
-    tag_names: Option<Vec<String>>,
+    tag_ids: Vec<i64>,
+    tag_names: Vec<String>,
     pub has_media: bool,
     pub has_emojis: bool,
     pub has_poll: bool,
-    pub favourited: bool,
-    pub reblogged: bool,
-    pub bookmarked: bool,
-    pub pinned: bool,
+    /// The OAuth application a local post was written with: name and website.
+    pub application_name: Option<String>,
+    pub application_website: Option<String>,
 }
 
 impl PageRow {
@@ -32,44 +32,81 @@ impl PageRow {
 
     /// (tag, name as first written), oldest tag first.
     pub fn tags(&self) -> Vec<(TagId, String)> {
-        match (&self.tag_ids, &self.tag_names) {
-            (Some(ids), Some(names)) => ids
-                .iter()
-                .zip(names)
-                .map(|(&id, name)| (TagId(id), name.clone()))
-                .collect(),
-            _ => Vec::new(),
-        }
+        self.tag_ids
+            .iter()
+            .zip(&self.tag_names)
+            .map(|(&id, name)| (TagId(id), name.clone()))
+            .collect()
     }
 }
 
 /// The statuses of `ids` and the originals of the boosts among them, in no particular
-/// order; the viewer's marks are all false without a viewer.
-pub async fn find_page(
-    db: impl Executor<'_>,
-    ids: &[StatusId],
-    viewer: Option<AccountId>,
-) -> sqlx::Result<Vec<PageRow>> {
+/// order. Mentions, tags and what extras a status has are kept on its row (migration
+/// 0014), so this is one index lookup per status.
+pub async fn find_page(db: impl Executor<'_>, ids: &[StatusId]) -> sqlx::Result<Vec<PageRow>> {
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
     sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS}, \
-           ARRAY(SELECT m.account_id FROM mentions m WHERE m.status_id = s.id ORDER BY m.id) AS mention_ids, \
-           tg.tag_ids, tg.tag_names, \
-           EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = s.id) AS has_media, \
-           EXISTS (SELECT 1 FROM status_emojis se WHERE se.status_id = s.id) AS has_emojis, \
-           EXISTS (SELECT 1 FROM polls p WHERE p.status_id = s.id) AS has_poll, \
-           EXISTS (SELECT 1 FROM favourites f WHERE f.account_id = $2 AND f.status_id = s.id) AS favourited, \
-           EXISTS (SELECT 1 FROM statuses r WHERE r.account_id = $2 AND r.reblog_of_id = s.id) AS reblogged, \
-           EXISTS (SELECT 1 FROM bookmarks b WHERE b.account_id = $2 AND b.status_id = s.id) AS bookmarked, \
-           EXISTS (SELECT 1 FROM status_pins sp WHERE sp.account_id = $2 AND sp.status_id = s.id) AS pinned \
+        "SELECT {COLUMNS}, s.mention_ids, s.tag_ids, s.tag_names, s.has_media, s.has_emojis, s.has_poll, \
+           app.name AS application_name, app.website AS application_website \
          FROM statuses s \
-         LEFT JOIN LATERAL (SELECT array_agg(t.id ORDER BY t.id) AS tag_ids, array_agg(t.name ORDER BY t.id) AS tag_names \
-           FROM statuses_tags st JOIN tags t ON t.id = st.tag_id WHERE st.status_id = s.id) tg ON true \
+         LEFT JOIN oauth_applications app ON app.id = s.application_id \
          WHERE s.id IN (SELECT unnest($1::bigint[]) \
            UNION SELECT b.reblog_of_id FROM statuses b WHERE b.id = ANY($1) AND b.reblog_of_id IS NOT NULL)"
     )))
     .bind(raw)
-    .bind(viewer)
     .fetch_all(db)
     .await
+}
+
+/// What a viewer did to statuses, as one query over the page's ids.
+#[derive(Debug, Default, Clone)]
+pub struct Marks {
+    pub favourited: HashSet<StatusId>,
+    pub reblogged: HashSet<StatusId>,
+    pub bookmarked: HashSet<StatusId>,
+    pub pinned: HashSet<StatusId>,
+    /// In a conversation the viewer muted.
+    pub muted: HashSet<StatusId>,
+}
+
+/// Which of `ids` the viewer favourited, boosted, bookmarked, pinned or muted the
+/// conversation of, in one round trip. Each mark is a lookup in a unique index per
+/// status (a lateral `LIMIT 1` keeps Postgres from hashing all of a viewer's
+/// favourites instead), and the conversation check runs only for viewers who muted one.
+pub async fn marks(
+    db: impl Executor<'_>,
+    viewer: AccountId,
+    ids: &[StatusId],
+) -> sqlx::Result<Marks> {
+    let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    let rows: Vec<(StatusId, bool, bool, bool, bool, bool)> = sqlx::query_as(
+        "SELECT i.id, fv.x IS NOT NULL, rb.x IS NOT NULL, bm.x IS NOT NULL, pn.x IS NOT NULL, \
+           i.id IN (SELECT s.id FROM statuses s JOIN conversation_mutes m \
+               ON m.account_id = $1 AND m.conversation_uri = coalesce(s.conversation_uri, s.uri) \
+             WHERE s.id = ANY($2) AND EXISTS (SELECT 1 FROM conversation_mutes c WHERE c.account_id = $1)) \
+         FROM unnest($2::bigint[]) i(id) \
+         LEFT JOIN LATERAL (SELECT 1 AS x FROM favourites f WHERE f.account_id = $1 AND f.status_id = i.id LIMIT 1) fv ON true \
+         LEFT JOIN LATERAL (SELECT 1 AS x FROM statuses r WHERE r.account_id = $1 AND r.reblog_of_id = i.id LIMIT 1) rb ON true \
+         LEFT JOIN LATERAL (SELECT 1 AS x FROM bookmarks b WHERE b.account_id = $1 AND b.status_id = i.id LIMIT 1) bm ON true \
+         LEFT JOIN LATERAL (SELECT 1 AS x FROM status_pins p WHERE p.account_id = $1 AND p.status_id = i.id LIMIT 1) pn ON true",
+    )
+    .bind(viewer)
+    .bind(raw)
+    .fetch_all(db)
+    .await?;
+    let mut marks = Marks::default();
+    for (id, favourited, reblogged, bookmarked, pinned, muted) in rows {
+        for (set, on) in [
+            (&mut marks.favourited, favourited),
+            (&mut marks.reblogged, reblogged),
+            (&mut marks.bookmarked, bookmarked),
+            (&mut marks.pinned, pinned),
+            (&mut marks.muted, muted),
+        ] {
+            if on {
+                set.insert(id);
+            }
+        }
+    }
+    Ok(marks)
 }

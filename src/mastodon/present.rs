@@ -177,57 +177,24 @@ pub fn credential_application(app: &AppRow) -> CredentialApplication {
     }
 }
 
-/// What the viewer has done to a page of statuses (loaded with the page's details).
-#[derive(Debug, Default)]
+/// Who is looking at a page of statuses (what they did to each status is loaded with
+/// the page's details).
+#[derive(Debug, Default, Clone, Copy)]
 pub struct ViewerFlags {
     pub viewer: Option<crate::id::AccountId>,
-    pub bookmarked: std::collections::HashSet<crate::id::StatusId>,
-    pub pinned: std::collections::HashSet<crate::id::StatusId>,
-    /// Statuses in conversations the viewer muted.
-    pub muted: std::collections::HashSet<crate::id::StatusId>,
 }
 
 impl ViewerFlags {
-    pub async fn load(
-        state: &AppState,
-        viewer: Option<&AccountRow>,
-        details: &[StatusDetail],
-    ) -> crate::error::AppResult<ViewerFlags> {
-        let Some(v) = viewer else {
-            return Ok(ViewerFlags::default());
-        };
-        let ids: Vec<crate::id::StatusId> = details
-            .iter()
-            .map(|d| d.status.id)
-            .chain(
-                details
-                    .iter()
-                    .filter_map(|d| d.reblog.as_ref().map(|r| r.status.id)),
-            )
-            .collect();
-        let mut flags = ViewerFlags {
-            viewer: Some(v.id),
-            muted: crate::db::conversation_mutes::muted_among(&state.db, v.id, &ids).await?,
-            ..ViewerFlags::default()
-        };
-        let shown = details
-            .iter()
-            .chain(details.iter().filter_map(|d| d.reblog.as_deref()));
-        for d in shown {
-            if d.bookmarked {
-                flags.bookmarked.insert(d.status.id);
-            }
-            if d.pinned {
-                flags.pinned.insert(d.status.id);
-            }
+    pub fn of(viewer: Option<&AccountRow>) -> ViewerFlags {
+        ViewerFlags {
+            viewer: viewer.map(|v| v.id),
         }
-        Ok(flags)
     }
 }
 
 use crate::mastodon::entities::account::CustomEmoji;
 use crate::mastodon::entities::status::{
-    MediaAttachment, Mention, Poll, PollOption, Status, StatusTag,
+    MediaAttachment, Mention, Poll, PollOption, Status, StatusApplication, StatusTag,
 };
 use crate::service::timelines::StatusDetail;
 
@@ -241,7 +208,7 @@ fn emoji(shortcode: &str, url: &str) -> CustomEmoji {
     }
 }
 
-/// A status as the viewer sees it (`flags` from [`ViewerFlags::load`] for the page).
+/// A status as the viewer sees it (`flags` from [`ViewerFlags::of`] for the page).
 pub fn status(state: &AppState, d: &StatusDetail, flags: &ViewerFlags) -> Status {
     let s = &d.status;
     let url = if s.local && s.reblog_of_id.is_none() {
@@ -272,6 +239,14 @@ pub fn status(state: &AppState, d: &StatusDetail, flags: &ViewerFlags) -> Status
             .reblog
             .as_ref()
             .map(|r| Box::new(status(state, r, flags))),
+        application: s.local.then(|| {
+            d.application
+                .as_ref()
+                .map(|(name, website)| StatusApplication {
+                    name: name.clone(),
+                    website: website.clone(),
+                })
+        }),
         account: account(state, &d.account),
         media_attachments: d
             .attachments
@@ -345,9 +320,9 @@ pub fn status(state: &AppState, d: &StatusDetail, flags: &ViewerFlags) -> Status
         text: None,
         favourited: signed_in.then_some(d.favourited),
         reblogged: signed_in.then_some(d.reblogged),
-        muted: signed_in.then(|| flags.muted.contains(&s.id)),
-        bookmarked: signed_in.then(|| flags.bookmarked.contains(&s.id)),
-        pinned: own.then(|| flags.pinned.contains(&s.id)),
+        muted: signed_in.then_some(d.muted),
+        bookmarked: signed_in.then_some(d.bookmarked),
+        pinned: own.then_some(d.pinned),
         filtered: signed_in.then(Vec::new),
     }
 }
@@ -358,7 +333,7 @@ pub async fn statuses(
     details: &[StatusDetail],
     viewer: Option<&AccountRow>,
 ) -> crate::error::AppResult<Vec<Status>> {
-    let flags = ViewerFlags::load(state, viewer, details).await?;
+    let flags = ViewerFlags::of(viewer);
     Ok(details.iter().map(|d| status(state, d, &flags)).collect())
 }
 
@@ -393,8 +368,7 @@ pub async fn notifications(
     items: &[crate::service::notifications::NotificationDetail],
     viewer: &AccountRow,
 ) -> crate::error::AppResult<Vec<crate::mastodon::entities::notification::Notification>> {
-    let details: Vec<StatusDetail> = items.iter().filter_map(|n| n.status.clone()).collect();
-    let flags = ViewerFlags::load(state, Some(viewer), &details).await?;
+    let flags = ViewerFlags::of(Some(viewer));
     Ok(items
         .iter()
         .map(|n| crate::mastodon::entities::notification::Notification {

@@ -91,6 +91,7 @@ pub async fn announced(state: &AppState, actor: &Account, a: &Announce<'_>) -> A
             visibility: vis,
             language: None,
             local: false,
+            application_id: None,
         };
         if db::statuses::insert_remote(&mut *tx, &status, created_at)
             .await?

@@ -202,6 +202,7 @@ async fn store(
                 visibility: vis,
                 language: note.language().filter(|l| l.len() <= 16),
                 local: false,
+                application_id: None,
             },
             created_at,
         )

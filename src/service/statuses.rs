@@ -31,6 +31,8 @@ pub struct NewPost {
     pub in_reply_to: Option<StatusId>,
     pub sensitive: bool,
     pub language: Option<String>,
+    /// The OAuth application posting (the client API); `None` from the web UI.
+    pub application: Option<crate::id::ApplicationId>,
 }
 
 /// How long a post is by Mastodon's rules: the text as counted plus the content warning.
@@ -157,6 +159,7 @@ pub async fn post(state: &AppState, author: &Account, p: &NewPost) -> AppResult<
             visibility,
             language: p.language.as_deref().filter(|l| l.len() <= 16),
             local: true,
+            application_id: p.application,
         },
     )
     .await?;
@@ -437,6 +440,7 @@ pub async fn reblog(state: &AppState, actor: &Account, id: StatusId) -> AppResul
             visibility,
             language: None,
             local: true,
+            application_id: None,
         },
     )
     .await;

@@ -4,7 +4,7 @@
 
 use crate::db;
 use crate::db::accounts::Account;
-use crate::db::status_pages::PageRow;
+use crate::db::status_pages::{Marks, PageRow};
 use crate::db::statuses::{Page, Status};
 use crate::error::{AppError, AppResult};
 use crate::id::{AccountId, StatusId, TagId};
@@ -24,10 +24,15 @@ pub struct StatusDetail {
     pub reblogged: bool,
     pub bookmarked: bool,
     pub pinned: bool,
+    /// The viewer muted the conversation this status belongs to.
+    pub muted: bool,
     pub attachments: Vec<db::media::Attachment>,
     /// Custom emoji used in the text: (shortcode, image URL).
     pub emojis: Vec<(String, String)>,
     pub poll: Option<db::media::Poll>,
+    /// The application a local post was written with: (name, website). Local posts
+    /// from the web UI and all remote posts have none.
+    pub application: Option<(String, Option<String>)>,
 }
 
 impl StatusDetail {
@@ -38,8 +43,9 @@ impl StatusDetail {
 }
 
 /// Loads statuses with their details, in the order of `ids`; missing ones are skipped.
-/// Three queries for any page (statuses with their marks, accounts, and, only when some
-/// status has them, media, emoji and polls).
+/// A fixed number of queries for any page: the statuses, then their authors and the
+/// viewer's marks side by side, and, only when some status has them, media, emoji and
+/// polls.
 pub async fn details(
     state: &AppState,
     ids: &[StatusId],
@@ -49,7 +55,7 @@ pub async fn details(
         return Ok(Vec::new());
     }
     let db = &state.db;
-    let rows: HashMap<StatusId, PageRow> = db::status_pages::find_page(db, ids, viewer)
+    let rows: HashMap<StatusId, PageRow> = db::status_pages::find_page(db, ids)
         .await?
         .into_iter()
         .map(|r| (r.status.id, r))
@@ -61,11 +67,15 @@ pub async fn details(
         account_ids.extend(r.mentions());
     }
     let account_ids: Vec<AccountId> = account_ids.into_iter().collect();
-    let accounts: HashMap<AccountId, Account> = db::accounts::find_many(db, &account_ids)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+    let status_ids: Vec<StatusId> = rows.keys().copied().collect();
+    let marks = async {
+        match viewer {
+            Some(v) => db::status_pages::marks(db, v, &status_ids).await,
+            None => Ok(Marks::default()),
+        }
+    };
+    let (accounts, marks) = tokio::try_join!(db::accounts::find_many(db, &account_ids), marks)?;
+    let accounts: HashMap<AccountId, Account> = accounts.into_iter().map(|a| (a.id, a)).collect();
     let extras = Extras::load(state, &rows).await?;
     let build = |r: &PageRow| -> Option<StatusDetail> {
         let s = &r.status;
@@ -80,13 +90,18 @@ pub async fn details(
                 .filter_map(|a| accounts.get(&a).cloned())
                 .collect(),
             tags: r.tags(),
-            favourited: r.favourited,
-            reblogged: r.reblogged,
-            bookmarked: r.bookmarked,
-            pinned: r.pinned,
+            favourited: marks.favourited.contains(&s.id),
+            reblogged: marks.reblogged.contains(&s.id),
+            bookmarked: marks.bookmarked.contains(&s.id),
+            pinned: marks.pinned.contains(&s.id),
+            muted: marks.muted.contains(&s.id),
             attachments: extras.attachments.get(&s.id).cloned().unwrap_or_default(),
             emojis: extras.emojis.get(&s.id).cloned().unwrap_or_default(),
             poll: extras.polls.get(&s.id).cloned(),
+            application: r
+                .application_name
+                .clone()
+                .map(|name| (name, r.application_website.clone())),
             status: s.clone(),
         })
     };

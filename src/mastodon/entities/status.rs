@@ -56,6 +56,13 @@ pub struct Poll {
     pub own_votes: Option<Vec<u32>>,
 }
 
+/// The app named on a status: only its name and website.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusApplication {
+    pub name: String,
+    pub website: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
     pub id: String,
@@ -77,6 +84,10 @@ pub struct Status {
     /// HTML; empty for a boost.
     pub content: String,
     pub reblog: Option<Box<Status>>,
+    /// The app a local post was written with, `null` for local posts without one;
+    /// absent on remote posts, as in Mastodon (which shows only its own users' apps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application: Option<Option<StatusApplication>>,
     pub account: Account,
     pub media_attachments: Vec<MediaAttachment>,
     pub mentions: Vec<Mention>,

@@ -97,6 +97,7 @@ pub async fn create(
             in_reply_to,
             sensitive: p.sensitive.unwrap_or(user.settings.default_sensitive),
             language,
+            application: Some(auth.0.app.id),
         },
     )
     .await?;

@@ -73,7 +73,7 @@ pub async fn grouped_notifications(
         .filter_map(|g| g.status.clone())
         .filter(|d| seen.insert(d.status.id))
         .collect();
-    let flags = ViewerFlags::load(state, Some(viewer), &details).await?;
+    let flags = ViewerFlags::of(Some(viewer));
     let (full, partly) = split_accounts(groups, partial_avatars);
     Ok(GroupedNotificationsResults {
         accounts: full.into_iter().map(|a| account(state, a)).collect(),

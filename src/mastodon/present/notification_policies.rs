@@ -8,7 +8,6 @@ use crate::mastodon::entities::notification_policy::{
 use crate::mastodon::present::{ViewerFlags, account, status};
 use crate::service::notification_policy::{Action, Policy, Summary};
 use crate::service::notification_requests::RequestDetail;
-use crate::service::timelines::StatusDetail;
 use crate::state::AppState;
 
 fn summary(s: Summary) -> PolicySummary {
@@ -45,8 +44,7 @@ pub async fn requests(
     items: &[RequestDetail],
     viewer: &AccountRow,
 ) -> AppResult<Vec<NotificationRequest>> {
-    let details: Vec<StatusDetail> = items.iter().filter_map(|r| r.last_status.clone()).collect();
-    let flags = ViewerFlags::load(state, Some(viewer), &details).await?;
+    let flags = ViewerFlags::of(Some(viewer));
     Ok(items
         .iter()
         .map(|r| NotificationRequest {
