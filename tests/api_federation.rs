@@ -90,6 +90,15 @@ async fn follows_posts_mentions_favourites_and_boosts_federate_through_the_api()
     let home = get(&a.base, "/api/v1/timelines/home", &alice).await;
     assert_eq!(home.json[0]["uri"], post["uri"], "{}", home.json);
     assert_eq!(home.json[0]["account"]["acct"], bob_handle.as_str());
+    assert_eq!(
+        post["application"]["name"], "Test App",
+        "B names the app bob posted with"
+    );
+    assert!(
+        home.json[0].get("application").is_none(),
+        "A does not know another server's apps: {}",
+        home.json[0]
+    );
     let copy_id = home.json[0]["id"].as_str().unwrap().to_string();
 
     // alice favourites, boosts and replies with a mention through hers.

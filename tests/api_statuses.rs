@@ -224,6 +224,11 @@ async fn boosts_favourites_replies_deletes_and_timelines() {
     assert_eq!(post["favourited"], false);
     assert_eq!(post["reblogged"], false);
     assert_eq!(
+        post["application"],
+        json!({"name": "Test App", "website": "https://app.example/"}),
+        "a post names the app it was written with"
+    );
+    assert_eq!(
         post["pinned"], false,
         "own posts say whether they are pinned"
     );
@@ -257,6 +262,11 @@ async fn boosts_favourites_replies_deletes_and_timelines() {
     assert_eq!(boost.json["reblog"]["id"], post["id"]);
     assert_eq!(boost.json["reblog"]["reblogged"], true);
     assert_eq!(boost.json["content"], "");
+    assert_eq!(
+        boost.json["application"],
+        Value::Null,
+        "a boost names no app, as in Mastodon"
+    );
     let reply = post_json(
         &app,
         &bob,

@@ -471,3 +471,64 @@ async fn authors_edit_their_posts_and_the_history_is_kept() {
             .contains("hijacked")
     );
 }
+
+#[tokio::test]
+async fn the_composer_starts_with_the_posting_default_and_posts_use_it() {
+    let app = TestApp::start().await;
+    let bob = app.signed_in("bob").await;
+    bob.post_status("A public post to answer", "public").await;
+    let alice = app.signed_in("alice").await;
+    let user = starling::db::users::find_by_account(&app.state.db, app.account("alice").await.id)
+        .await
+        .unwrap()
+        .unwrap();
+    starling::db::users::set_posting_defaults(
+        &app.state.db,
+        user.id,
+        &starling::db::users::UserSettings {
+            default_privacy: Some("private".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let home = alice.get("/home").await;
+    assert!(
+        home.body
+            .contains(r#"<option value="private" selected>Followers only</option>"#),
+        "the composer preselects the default: {}",
+        home.body
+    );
+    // A reply starts with the narrower of the parent's audience and the default.
+    let profile = alice.get("/@bob").await;
+    let parent = status_ids(&profile.body, "bob")[0].clone();
+    let reply_page = alice.get(&format!("/compose?in_reply_to={parent}")).await;
+    assert!(
+        reply_page
+            .body
+            .contains(r#"<option value="private" selected>Followers only</option>"#),
+        "{}",
+        reply_page.body
+    );
+    // A form that names no audience posts with the default.
+    let res = alice
+        .post(
+            "/statuses",
+            &[("status", "No audience chosen"), ("return_to", "/home")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let visibility: String =
+        sqlx::query_scalar("SELECT visibility FROM statuses WHERE text = 'No audience chosen'")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(visibility, "private");
+    // Web posts name no app.
+    let app_id: Option<i64> =
+        sqlx::query_scalar("SELECT application_id FROM statuses WHERE text = 'No audience chosen'")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(app_id, None);
+}

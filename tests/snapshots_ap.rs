@@ -130,6 +130,7 @@ async fn remote_post(app: &TestApp, author: &Account, n: u32, parent: Option<&St
             visibility: Visibility::Public,
             language: Some("en"),
             local: false,
+            application_id: None,
         },
         time::OffsetDateTime::now_utc(),
     )

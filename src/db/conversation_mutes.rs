@@ -1,7 +1,6 @@
 //! Conversations a user muted: no notifications from them (Mastodon's mute on a status).
 //! A status's conversation is `conversation_uri`, or its own URI for rows without one.
 
-
 use super::Executor;
 use crate::id::{AccountId, StatusId};
 

@@ -29,6 +29,13 @@ impl Visibility {
     pub fn is_boostable(self) -> bool {
         matches!(self, Visibility::Public | Visibility::Unlisted)
     }
+
+    /// The narrower of two audiences (a reply starts with the narrower of its parent's
+    /// and the poster's default, as in Mastodon's composer).
+    pub fn narrower(self, other: Visibility) -> Visibility {
+        // Declared from widest to narrowest, so the derived order ranks them.
+        self.max(other)
+    }
 }
 
 impl fmt::Display for Visibility {

@@ -308,7 +308,15 @@ pub async fn layout(
         css_url: state.assets.url("starling.css"),
         js_url: state.assets.url("starling.js"),
         icons_url: state.assets.url("icons.svg"),
-        composer: composer(&session.here, None, "", ""),
+        composer: composer(
+            &session.here,
+            None,
+            "",
+            session
+                .viewer
+                .as_ref()
+                .map_or("public", |v| v.user.default_visibility().as_str()),
+        ),
         notice: None,
         meta: PageMeta {
             description: info.short_description,

@@ -59,9 +59,13 @@ pub async fn thread(
         focus.spoiler_text.clone()
     };
     layout.meta.og_type = "article";
-    let reply = viewer.map(|_| {
-        // A reply keeps the parent's audience.
-        let vis = thread.focus.status.visibility();
+    let reply = session.viewer.as_ref().map(|v| {
+        // A reply keeps the parent's audience, or the replier's narrower default.
+        let vis = thread
+            .focus
+            .status
+            .visibility()
+            .narrower(v.user.default_visibility());
         composer(
             &focus.path,
             Some(&focus.id),
@@ -98,6 +102,7 @@ pub async fn compose_page(
     Query(q): Query<ComposeQuery>,
 ) -> PageResult<Response> {
     let viewer = &signed.viewer().account;
+    let default_visibility = signed.viewer().user.default_visibility();
     let parent = match q.in_reply_to.as_deref() {
         Some(raw) => {
             let id = parse_id(raw)?;
@@ -123,9 +128,13 @@ pub async fn compose_page(
             &r.path,
             Some(&r.id),
             &r.reply_prefill,
-            p.shown().status.visibility().as_str(),
+            p.shown()
+                .status
+                .visibility()
+                .narrower(default_visibility)
+                .as_str(),
         ),
-        _ => composer("/home", None, "", "public"),
+        _ => composer("/home", None, "", default_visibility.as_str()),
     };
     let page = ComposePage {
         layout: layout(
@@ -168,7 +177,8 @@ pub async fn publish(
             v.parse::<Visibility>()
                 .map_err(|_| AppError::invalid("Visibility is not valid"))?,
         ),
-        None => None,
+        // A form without a choice posts with the poster's default audience.
+        None => Some(signed.viewer().user.default_visibility()),
     };
     let in_reply_to = match form.in_reply_to_id.as_deref().filter(|v| !v.is_empty()) {
         Some(raw) => Some(parse_id(raw)?),
@@ -196,7 +206,7 @@ pub async fn publish(
                 &return_to,
                 in_reply_to.map(|i| i.to_string()).as_deref(),
                 &form.status,
-                form.visibility.as_deref().unwrap_or("public"),
+                visibility.map_or("public", |v| v.as_str()),
             );
             composer.spoiler_text = form.spoiler_text;
             composer.error = Some(e.field("text").unwrap_or(e.message()).to_string());
