@@ -40,6 +40,9 @@ pub struct HttpConfig {
     pub trusted_proxies: Vec<String>,
     /// Whether request throttles apply (`X-RateLimit-*` headers and 429s).
     pub rate_limits: bool,
+    /// Seconds a visitor's (no user) public or hashtag timeline page is kept and served
+    /// again to other visitors; 0 turns this off. Mastodon lets proxies keep them 15 s.
+    pub public_cache_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -165,6 +168,7 @@ impl Default for HttpConfig {
             bind: "127.0.0.1:3000".into(),
             trusted_proxies: vec!["127.0.0.0/8".into(), "::1".into()],
             rate_limits: true,
+            public_cache_seconds: 5,
         }
     }
 }

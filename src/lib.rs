@@ -78,6 +78,9 @@ pub async fn connect(config: Config) -> Result<AppState, BuildError> {
         heard: delivery::hosts::RecentlyHeard::default(),
         signing_keys: delivery::keys::SigningKeys::default(),
         limits: Arc::new(limits),
+        public_cache: Arc::new(mastodon::public_cache::PublicCache::new(
+            std::time::Duration::from_secs(config.http.public_cache_seconds),
+        )),
         config: Arc::new(config),
     })
 }

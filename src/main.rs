@@ -10,6 +10,11 @@ use starling::service::{admin, instance};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// glibc's allocator took a quarter of the server's time on timeline pages (many small
+/// strings built and freed per request); mimalloc does the same work in far less.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "starling",

@@ -17,8 +17,6 @@ pub struct AppState {
     pub urls: Urls,
     pub mailer: Mailer,
     pub assets: Arc<Assets>,
-    /// A password hash of nothing, made on first use; log-ins for unknown names verify
-    /// against it so they take as long as real ones.
     /// The one outbound HTTP client (SSRF-safe, bounded) every job uses.
     pub outbound: OutboundClient,
     /// Deliveries in flight per host, within this process.
@@ -29,5 +27,9 @@ pub struct AppState {
     pub signing_keys: SigningKeys,
     /// Request throttles' settings and this process's counters.
     pub limits: Arc<crate::ratelimit::RateLimiter>,
+    /// Visitors' public and hashtag timeline pages, kept a few seconds.
+    pub public_cache: Arc<crate::mastodon::public_cache::PublicCache>,
+    /// A password hash of nothing, made on first use; log-ins for unknown names verify
+    /// against it so they take as long as real ones.
     pub decoy_hash: Arc<tokio::sync::OnceCell<String>>,
 }

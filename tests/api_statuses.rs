@@ -651,3 +651,74 @@ async fn muting_a_conversation_silences_its_notifications() {
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     assert!(!res.json.to_string().contains("for followers"));
 }
+
+#[tokio::test]
+async fn visitors_share_a_briefly_kept_public_page_and_users_get_fresh_ones() {
+    let app = TestApp::start_with(|c| c.http.public_cache_seconds = 2).await;
+    let alice = user_token(&app, "alice", "read write").await;
+    post_json(&app, &alice, json!({"status": "first #kept"})).await;
+    let visitor = |path: &'static str| {
+        let base = app.base.clone();
+        async move {
+            let r = api::http()
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .expect("GET");
+            api::wrap(r).await
+        }
+    };
+    let contents = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["content"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let seen = visitor("/api/v1/timelines/public?local=true").await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert_eq!(
+        seen.headers["cache-control"],
+        "max-age=15, public, stale-while-revalidate=30, stale-if-error=86400",
+        "as Mastodon marks visitors' timelines"
+    );
+    assert_eq!(seen.headers["content-type"], "application/json");
+    assert!(seen.headers.get("link").is_some());
+    let tag_seen = visitor("/api/v1/timelines/tag/kept").await;
+    assert_eq!(contents(&tag_seen.json).len(), 1);
+
+    post_json(&app, &alice, json!({"status": "second #kept"})).await;
+    let again = visitor("/api/v1/timelines/public?local=true").await;
+    assert_eq!(again.json, seen.json, "the kept page, for a moment");
+    assert_eq!(again.headers.get("link"), seen.headers.get("link"));
+    assert_eq!(
+        contents(&visitor("/api/v1/timelines/tag/kept").await.json).len(),
+        1
+    );
+    let other_query = visitor("/api/v1/timelines/public?local=true&limit=5").await;
+    assert_eq!(
+        contents(&other_query.json).len(),
+        2,
+        "another question, a fresh page"
+    );
+    let signed_in = get(&app.base, "/api/v1/timelines/public?local=true", &alice).await;
+    assert_eq!(
+        contents(&signed_in.json).len(),
+        2,
+        "signed in: always fresh"
+    );
+    assert_eq!(signed_in.json[0]["favourited"], false);
+    assert_eq!(signed_in.headers["cache-control"], "private, no-store");
+
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let later = visitor("/api/v1/timelines/public?local=true").await;
+    assert_eq!(
+        contents(&later.json).len(),
+        2,
+        "kept only for the configured time"
+    );
+    assert_eq!(
+        contents(&visitor("/api/v1/timelines/tag/kept").await.json).len(),
+        2
+    );
+}

@@ -7,4 +7,5 @@ pub mod handlers;
 pub mod pagination;
 pub mod params;
 pub mod present;
+pub mod public_cache;
 pub mod routes;

@@ -4,7 +4,7 @@
 //! 429 once one is spent, and sends the tightest budget's `X-RateLimit-*` headers.
 
 use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -45,6 +45,13 @@ pub async fn throttle(State(state): State<AppState>, req: Request, next: Next) -
         }
     }
     let mut res = next.run(Request::from_parts(parts, body)).await;
+    // As Mastodon: API answers are the caller's own unless a handler says otherwise.
+    if !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
     if let Some(t) = tightest {
         for (name, value) in t.headers() {
             res.headers_mut().insert(name, value);

@@ -29,7 +29,7 @@ pub fn http() -> reqwest::Client {
         .expect("client")
 }
 
-async fn wrap(r: reqwest::Response) -> JsonResponse {
+pub async fn wrap(r: reqwest::Response) -> JsonResponse {
     let status = r.status();
     let headers = r.headers().clone();
     let text = r.text().await.unwrap_or_default();

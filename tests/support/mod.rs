@@ -101,6 +101,8 @@ impl TestApp {
             Config::load_with_env(Some(std::path::Path::new("config.example.toml")), env)
                 .expect("config");
         config.database.max_connections = 5;
+        // Tests read what they just wrote; the one about the visitors' cache turns it on.
+        config.http.public_cache_seconds = 0;
         tweak(&mut config);
         let app = starling::build(config).await.expect("build app");
         let router = app.router;

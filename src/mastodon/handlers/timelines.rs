@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::db;
@@ -55,12 +56,37 @@ pub struct PublicParams {
     none: Vec<String>,
 }
 
+/// A page for the people who may see it: a visitor's comes from (and goes into) the
+/// shared cache of visitors' pages, a signed-in person's is theirs alone.
+async fn public_page(
+    state: &AppState,
+    uri: &Uri,
+    viewer: Option<&crate::db::accounts::Account>,
+    filter: &PublicFilter,
+    page: crate::db::statuses::Page,
+) -> AppResult<Response> {
+    if viewer.is_none()
+        && let Some(kept) = state.public_cache.get(uri)
+    {
+        return Ok(kept);
+    }
+    let details = timelines::public_filtered(state, viewer, filter, page).await?;
+    let statuses = present::statuses(state, &details, viewer).await?;
+    let (headers, Json(statuses)) = paged(state, uri, statuses);
+    if viewer.is_some() {
+        return Ok((headers, Json(statuses)).into_response());
+    }
+    let body = serde_json::to_vec(&statuses)
+        .map_err(|e| crate::error::AppError::internal(format!("timeline JSON: {e}")))?;
+    Ok(state.public_cache.store(uri, headers, body))
+}
+
 pub async fn public(
     State(state): State<AppState>,
     auth: MaybeAuth,
     uri: Uri,
     QueryParams(p): QueryParams<PublicParams>,
-) -> AppResult<Page> {
+) -> AppResult<Response> {
     let viewer = auth.viewer("read:statuses")?;
     let filter = PublicFilter {
         local_only: p.local,
@@ -68,9 +94,7 @@ pub async fn public(
         only_media: p.only_media,
         ..PublicFilter::default()
     };
-    let details = timelines::public_filtered(&state, viewer, &filter, p.page.page(20, 40)).await?;
-    let statuses = present::statuses(&state, &details, viewer).await?;
-    Ok(paged(&state, &uri, statuses))
+    public_page(&state, &uri, viewer, &filter, p.page.page(20, 40)).await
 }
 
 pub async fn tag(
@@ -79,8 +103,13 @@ pub async fn tag(
     uri: Uri,
     Path(hashtag): Path<String>,
     QueryParams(p): QueryParams<PublicParams>,
-) -> AppResult<Page> {
+) -> AppResult<Response> {
     let viewer = auth.viewer("read:statuses")?;
+    if viewer.is_none()
+        && let Some(kept) = state.public_cache.get(&uri)
+    {
+        return Ok(kept);
+    }
     let mut any = vec![hashtag];
     any.extend(p.any.iter().take(4).cloned());
     let ids = |names: &[String]| {
@@ -101,7 +130,7 @@ pub async fn tag(
     let none_tags = ids(&p.none).await?;
     // A tag nobody used has no posts; `all[]` naming one means no post has them all.
     if any_tags.is_empty() || all_tags.len() < p.all.iter().take(5).count() {
-        return Ok(paged(&state, &uri, Vec::new()));
+        return Ok(paged(&state, &uri, Vec::new()).into_response());
     }
     let filter = PublicFilter {
         local_only: p.local,
@@ -111,7 +140,5 @@ pub async fn tag(
         all_tags,
         no_tags: none_tags,
     };
-    let details = timelines::public_filtered(&state, viewer, &filter, p.page.page(20, 40)).await?;
-    let statuses = present::statuses(&state, &details, viewer).await?;
-    Ok(paged(&state, &uri, statuses))
+    public_page(&state, &uri, viewer, &filter, p.page.page(20, 40)).await
 }
