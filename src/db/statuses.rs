@@ -143,6 +143,11 @@ impl Page {
     fn ascending(&self) -> bool {
         self.min_id.is_some()
     }
+
+    /// The SQL order a page is read in.
+    fn order(&self) -> &'static str {
+        if self.ascending() { "ASC" } else { "DESC" }
+    }
 }
 
 /// SQL condition for home, public and hashtag timelines: nothing by (or boosted from)
@@ -197,11 +202,22 @@ async fn run_page(
     viewer: Option<AccountId>,
     page: Page,
 ) -> sqlx::Result<Vec<StatusId>> {
-    let order = if page.ascending() { "ASC" } else { "DESC" };
     let sql = format!(
         "SELECT s.id FROM statuses s WHERE {condition} AND s.id < $2 AND s.id > $3 \
-         ORDER BY s.id {order} LIMIT $4"
+         ORDER BY s.id {} LIMIT $4",
+        page.order()
     );
+    fetch_page(db, sql, viewer, page).await
+}
+
+/// Runs a page query whose parameters are $1 = viewer, $2/$3 = the id bounds, $4 = the
+/// limit, ordered as [`Page::order`] says; returns the ids newest first.
+async fn fetch_page(
+    db: impl Executor<'_>,
+    sql: String,
+    viewer: Option<AccountId>,
+    page: Page,
+) -> sqlx::Result<Vec<StatusId>> {
     let mut ids: Vec<StatusId> = sqlx::query_scalar(AssertSqlSafe(sql))
         .bind(viewer)
         .bind(page.max_id.unwrap_or(i64::MAX))
@@ -239,7 +255,7 @@ pub async fn home_ids(
          AND {NOT_BLOCKED} AND {NOT_MUTED}",
         boosted = visible_as("o", 1)
     );
-    let order = if page.ascending() { "ASC" } else { "DESC" };
+    let order = page.order();
     // The inner scan walks the newest statuses keeping those by the viewer and the
     // accounts they follow (about one in ten); `OFFSET 0` keeps Postgres from merging
     // it into the outer query, so the costlier checks run on those candidates only.
@@ -257,17 +273,8 @@ pub async fn home_ids(
     sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
         .execute(&mut *tx)
         .await?;
-    let mut ids: Vec<StatusId> = sqlx::query_scalar(AssertSqlSafe(sql))
-        .bind(viewer)
-        .bind(page.max_id.unwrap_or(i64::MAX))
-        .bind(page.lower().unwrap_or(i64::MIN))
-        .bind(page.limit)
-        .fetch_all(&mut *tx)
-        .await?;
+    let ids = fetch_page(&mut *tx, sql, Some(viewer), page).await?;
     tx.commit().await?;
-    if page.ascending() {
-        ids.reverse();
-    }
     Ok(ids)
 }
 

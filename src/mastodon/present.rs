@@ -177,21 +177,7 @@ pub fn credential_application(app: &AppRow) -> CredentialApplication {
     }
 }
 
-/// Who is looking at a page of statuses (what they did to each status is loaded with
-/// the page's details).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ViewerFlags {
-    pub viewer: Option<crate::id::AccountId>,
-}
-
-impl ViewerFlags {
-    pub fn of(viewer: Option<&AccountRow>) -> ViewerFlags {
-        ViewerFlags {
-            viewer: viewer.map(|v| v.id),
-        }
-    }
-}
-
+use crate::id::AccountId;
 use crate::mastodon::entities::account::CustomEmoji;
 use crate::mastodon::entities::status::{
     MediaAttachment, Mention, Poll, PollOption, Status, StatusApplication, StatusTag,
@@ -208,16 +194,16 @@ fn emoji(shortcode: &str, url: &str) -> CustomEmoji {
     }
 }
 
-/// A status as the viewer sees it (`flags` from [`ViewerFlags::of`] for the page).
-pub fn status(state: &AppState, d: &StatusDetail, flags: &ViewerFlags) -> Status {
+/// A status as `viewer` sees it (what they did to it came with the details).
+pub fn status(state: &AppState, d: &StatusDetail, viewer: Option<AccountId>) -> Status {
     let s = &d.status;
     let url = if s.local && s.reblog_of_id.is_none() {
         Some(state.urls.status_url(&d.account.username, s.id))
     } else {
         s.url.clone().filter(|u| !u.is_empty())
     };
-    let signed_in = flags.viewer.is_some();
-    let own = flags.viewer == Some(s.account_id);
+    let signed_in = viewer.is_some();
+    let own = viewer == Some(s.account_id);
     let now = OffsetDateTime::now_utc();
     Status {
         id: s.id.to_string(),
@@ -238,7 +224,7 @@ pub fn status(state: &AppState, d: &StatusDetail, flags: &ViewerFlags) -> Status
         reblog: d
             .reblog
             .as_ref()
-            .map(|r| Box::new(status(state, r, flags))),
+            .map(|r| Box::new(status(state, r, viewer))),
         application: s.local.then(|| {
             d.application
                 .as_ref()
@@ -328,13 +314,13 @@ pub fn status(state: &AppState, d: &StatusDetail, flags: &ViewerFlags) -> Status
 }
 
 /// A page of statuses, in order.
-pub async fn statuses(
+pub fn statuses(
     state: &AppState,
     details: &[StatusDetail],
     viewer: Option<&AccountRow>,
-) -> crate::error::AppResult<Vec<Status>> {
-    let flags = ViewerFlags::of(viewer);
-    Ok(details.iter().map(|d| status(state, d, &flags)).collect())
+) -> Vec<Status> {
+    let viewer = viewer.map(|v| v.id);
+    details.iter().map(|d| status(state, d, viewer)).collect()
 }
 
 pub fn relationship(
@@ -363,13 +349,12 @@ pub fn relationship(
 }
 
 /// A page of notifications, their statuses presented together.
-pub async fn notifications(
+pub fn notifications(
     state: &AppState,
     items: &[crate::service::notifications::NotificationDetail],
     viewer: &AccountRow,
-) -> crate::error::AppResult<Vec<crate::mastodon::entities::notification::Notification>> {
-    let flags = ViewerFlags::of(Some(viewer));
-    Ok(items
+) -> Vec<crate::mastodon::entities::notification::Notification> {
+    items
         .iter()
         .map(|n| crate::mastodon::entities::notification::Notification {
             id: n.notification.id.to_string(),
@@ -378,9 +363,9 @@ pub async fn notifications(
             group_key: n.notification.shown_group_key(),
             filtered: n.notification.filtered.then_some(true),
             account: account(state, &n.from),
-            status: n.status.as_ref().map(|d| status(state, d, &flags)),
+            status: n.status.as_ref().map(|d| status(state, d, Some(viewer.id))),
         })
-        .collect())
+        .collect()
 }
 
 /// Hashtags with their last seven days of use (today first).

@@ -264,7 +264,7 @@ pub async fn statuses(
     };
     let details =
         timelines::account_filtered(&state, &account, viewer, &filter, p.page.page(20, 40)).await?;
-    let statuses = present::statuses(&state, &details, viewer).await?;
+    let statuses = present::statuses(&state, &details, viewer);
     let first = statuses.first().map(|s| s.id.clone());
     let last = statuses.last().map(|s| s.id.clone());
     Ok((link_header(&state, &uri, first, last), Json(statuses)))

@@ -39,7 +39,7 @@ async fn statuses_page(
     let next = next_cursor(rows.len(), limit, rows.last().map(|r| r.0));
     let ids: Vec<StatusId> = rows.iter().map(|r| r.1).collect();
     let details = timelines::visible_details(state, &ids, Some(me.id)).await?;
-    let out = present::statuses(state, &details, Some(me)).await?;
+    let out = present::statuses(state, &details, Some(me));
     Ok((next_link(state, uri, next), Json(out)))
 }
 

@@ -58,8 +58,7 @@ pub async fn index(
             .await?;
     let partial = p.expand_accounts.as_deref() == Some("partial_avatars");
     let out =
-        present::notification_groups::grouped_notifications(&state, &groups.groups, me, partial)
-            .await?;
+        present::notification_groups::grouped_notifications(&state, &groups.groups, me, partial);
     let links = link_header(
         &state,
         &uri,
@@ -76,8 +75,7 @@ pub async fn show(
 ) -> AppResult<Json<GroupedNotificationsResults>> {
     let (_, me) = auth.user("read:notifications")?;
     let group = notification_groups::one(&state, me, &key).await?;
-    let out =
-        present::notification_groups::grouped_notifications(&state, &[group], me, false).await?;
+    let out = present::notification_groups::grouped_notifications(&state, &[group], me, false);
     Ok(Json(out))
 }
 

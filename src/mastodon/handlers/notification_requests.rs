@@ -30,7 +30,7 @@ pub async fn index(
 ) -> AppResult<(HeaderMap, Json<Vec<NotificationRequest>>)> {
     let (_, me) = auth.user("read:notifications")?;
     let items = notification_requests::page(&state, me, &p.page(40, 80)).await?;
-    let out = present::requests(&state, &items, me).await?;
+    let out = present::requests(&state, &items, me);
     let first = out.first().map(|r| r.id.clone());
     let last = out.last().map(|r| r.id.clone());
     Ok((link_header(&state, &uri, first, last), Json(out)))
@@ -44,7 +44,6 @@ pub async fn show(
     let (_, me) = auth.user("read:notifications")?;
     let item = notification_requests::one(&state, me, request_id(&id)?).await?;
     present::requests(&state, &[item], me)
-        .await?
         .into_iter()
         .next()
         .map(Json)

@@ -63,7 +63,7 @@ pub async fn index(
     let (user, me) = auth.user("read:notifications")?;
     let page = p.page.page(40, 80);
     let items = notifications::api_page(&state, user, me, &p.filter.filter(), &page).await?;
-    let out = present::notifications(&state, &items, me).await?;
+    let out = present::notifications(&state, &items, me);
     let first = out.first().map(|n| n.id.clone());
     let last = out.last().map(|n| n.id.clone());
     Ok((link_header(&state, &uri, first, last), Json(out)))
@@ -80,7 +80,6 @@ pub async fn show(
         .await?
         .ok_or_else(AppError::not_found)?;
     present::notifications(&state, &[item], me)
-        .await?
         .into_iter()
         .next()
         .map(Json)

@@ -71,7 +71,7 @@ pub async fn v2(
         if wants("statuses") && !found.statuses.is_empty() {
             let ids: Vec<_> = found.statuses.iter().take(limit).copied().collect();
             let details = timelines::visible_details(&state, &ids, viewer.map(|v| v.id)).await?;
-            out.statuses = present::statuses(&state, &details, viewer).await?;
+            out.statuses = present::statuses(&state, &details, viewer);
         }
     }
     if wants("hashtags") {

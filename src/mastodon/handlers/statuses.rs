@@ -29,7 +29,6 @@ async fn one(state: &AppState, id: StatusId, viewer: Option<&Account>) -> AppRes
         .ok_or_else(AppError::not_found)?;
     let details = timelines::details(state, &[visible.id], viewer.map(|v| v.id)).await?;
     present::statuses(state, &details, viewer)
-        .await?
         .pop()
         .ok_or_else(AppError::not_found)
 }
@@ -146,8 +145,8 @@ pub async fn context(
     let thread = timelines::thread(&state, status_id(&id)?, viewer).await?;
     let descendants: Vec<_> = thread.descendants.into_iter().map(|(d, _)| d).collect();
     Ok(Json(Context {
-        ancestors: present::statuses(&state, &thread.ancestors, viewer).await?,
-        descendants: present::statuses(&state, &descendants, viewer).await?,
+        ancestors: present::statuses(&state, &thread.ancestors, viewer),
+        descendants: present::statuses(&state, &descendants, viewer),
     }))
 }
 
@@ -361,7 +360,7 @@ pub async fn index(
             .filter_map(|raw| raw.parse().ok())
             .collect();
     let details = timelines::visible_details(&state, &ids, viewer.map(|v| v.id)).await?;
-    Ok(Json(present::statuses(&state, &details, viewer).await?))
+    Ok(Json(present::statuses(&state, &details, viewer)))
 }
 
 async fn pin_or_unpin(

@@ -34,7 +34,7 @@ pub async fn home(
 ) -> AppResult<Page> {
     let (_, me) = auth.user("read:statuses")?;
     let details = timelines::home(&state, me, p.page(20, 40)).await?;
-    let statuses = present::statuses(&state, &details, Some(me)).await?;
+    let statuses = present::statuses(&state, &details, Some(me));
     Ok(paged(&state, &uri, statuses))
 }
 
@@ -56,8 +56,18 @@ pub struct PublicParams {
     none: Vec<String>,
 }
 
-/// A page for the people who may see it: a visitor's comes from (and goes into) the
-/// shared cache of visitors' pages, a signed-in person's is theirs alone.
+/// The kept answer to a visitor's question, if there is one (signed-in people always
+/// get their own page).
+fn kept_for_visitor(
+    state: &AppState,
+    uri: &Uri,
+    viewer: Option<&crate::db::accounts::Account>,
+) -> Option<Response> {
+    viewer.is_none().then(|| state.public_cache.get(uri))?
+}
+
+/// A page for the people who may see it: a visitor's goes into the shared cache of
+/// visitors' pages (see [`kept_for_visitor`]), a signed-in person's is theirs alone.
 async fn public_page(
     state: &AppState,
     uri: &Uri,
@@ -65,13 +75,8 @@ async fn public_page(
     filter: &PublicFilter,
     page: crate::db::statuses::Page,
 ) -> AppResult<Response> {
-    if viewer.is_none()
-        && let Some(kept) = state.public_cache.get(uri)
-    {
-        return Ok(kept);
-    }
     let details = timelines::public_filtered(state, viewer, filter, page).await?;
-    let statuses = present::statuses(state, &details, viewer).await?;
+    let statuses = present::statuses(state, &details, viewer);
     let (headers, Json(statuses)) = paged(state, uri, statuses);
     if viewer.is_some() {
         return Ok((headers, Json(statuses)).into_response());
@@ -88,6 +93,9 @@ pub async fn public(
     QueryParams(p): QueryParams<PublicParams>,
 ) -> AppResult<Response> {
     let viewer = auth.viewer("read:statuses")?;
+    if let Some(kept) = kept_for_visitor(&state, &uri, viewer) {
+        return Ok(kept);
+    }
     let filter = PublicFilter {
         local_only: p.local,
         remote_only: p.remote,
@@ -105,9 +113,7 @@ pub async fn tag(
     QueryParams(p): QueryParams<PublicParams>,
 ) -> AppResult<Response> {
     let viewer = auth.viewer("read:statuses")?;
-    if viewer.is_none()
-        && let Some(kept) = state.public_cache.get(&uri)
-    {
+    if let Some(kept) = kept_for_visitor(&state, &uri, viewer) {
         return Ok(kept);
     }
     let mut any = vec![hashtag];

@@ -3,12 +3,11 @@
 use std::collections::HashSet;
 
 use crate::db::accounts::Account as AccountRow;
-use crate::error::AppResult;
 use crate::id::{AccountId, StatusId};
 use crate::mastodon::entities::notification_group::{
     GroupedNotificationsResults, NotificationGroup, PartialAccountWithAvatar,
 };
-use crate::mastodon::present::{ViewerFlags, account, status};
+use crate::mastodon::present::{account, status};
 use crate::service::notification_groups::Group;
 use crate::service::timelines::StatusDetail;
 use crate::state::AppState;
@@ -61,21 +60,20 @@ fn split_accounts(groups: &[Group], partial: bool) -> (Vec<&AccountRow>, Vec<&Ac
 
 /// Groups with the accounts and statuses they refer to; with `partial_avatars`, only
 /// each group's newest sender in full.
-pub async fn grouped_notifications(
+pub fn grouped_notifications(
     state: &AppState,
     groups: &[Group],
     viewer: &AccountRow,
     partial_avatars: bool,
-) -> AppResult<GroupedNotificationsResults> {
+) -> GroupedNotificationsResults {
     let mut seen: HashSet<StatusId> = HashSet::new();
     let details: Vec<StatusDetail> = groups
         .iter()
         .filter_map(|g| g.status.clone())
         .filter(|d| seen.insert(d.status.id))
         .collect();
-    let flags = ViewerFlags::of(Some(viewer));
     let (full, partly) = split_accounts(groups, partial_avatars);
-    Ok(GroupedNotificationsResults {
+    GroupedNotificationsResults {
         accounts: full.into_iter().map(|a| account(state, a)).collect(),
         partial_accounts: partial_avatars.then(|| {
             partly
@@ -83,7 +81,10 @@ pub async fn grouped_notifications(
                 .map(|a| partial_account(state, a))
                 .collect()
         }),
-        statuses: details.iter().map(|d| status(state, d, &flags)).collect(),
+        statuses: details
+            .iter()
+            .map(|d| status(state, d, Some(viewer.id)))
+            .collect(),
         notification_groups: groups.iter().map(group).collect(),
-    })
+    }
 }

@@ -1,11 +1,10 @@
 //! Notification policies (v1 and v2) and notification requests.
 
 use crate::db::accounts::Account as AccountRow;
-use crate::error::AppResult;
 use crate::mastodon::entities::notification_policy::{
     NotificationPolicy, NotificationRequest, PolicySummary, V1NotificationPolicy,
 };
-use crate::mastodon::present::{ViewerFlags, account, status};
+use crate::mastodon::present::{account, status};
 use crate::service::notification_policy::{Action, Policy, Summary};
 use crate::service::notification_requests::RequestDetail;
 use crate::state::AppState;
@@ -39,13 +38,12 @@ pub fn v1_policy(p: &Policy, s: Summary) -> V1NotificationPolicy {
 }
 
 /// Requests with their senders and last statuses.
-pub async fn requests(
+pub fn requests(
     state: &AppState,
     items: &[RequestDetail],
     viewer: &AccountRow,
-) -> AppResult<Vec<NotificationRequest>> {
-    let flags = ViewerFlags::of(Some(viewer));
-    Ok(items
+) -> Vec<NotificationRequest> {
+    items
         .iter()
         .map(|r| NotificationRequest {
             id: r.request.id.to_string(),
@@ -53,7 +51,10 @@ pub async fn requests(
             updated_at: r.request.updated_at,
             notifications_count: r.request.notifications_count.to_string(),
             account: account(state, &r.from),
-            last_status: r.last_status.as_ref().map(|d| status(state, d, &flags)),
+            last_status: r
+                .last_status
+                .as_ref()
+                .map(|d| status(state, d, Some(viewer.id))),
         })
-        .collect())
+        .collect()
 }
