@@ -118,7 +118,7 @@ pub async fn watch_home(
                     min_id: None,
                     limit: 1,
                 };
-                let shown = starling::db::statuses::home_ids(&pool, reader, page)
+                let shown = starling::db::home_feeds::home_ids(&pool, reader, page)
                     .await
                     .unwrap_or_default();
                 if shown.contains(&StatusId(id)) {

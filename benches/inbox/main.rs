@@ -394,7 +394,7 @@ async fn together(
         jobs.done as f64 / process_elapsed.max(1e-9)
     );
     println!(
-        "# home latency: every {SAMPLE_EVERY}th activity, from sending its POST until the reader's home query (db::statuses::home_ids) returns the post; polled every {} ms, so up to that much is added",
+        "# home latency: every {SAMPLE_EVERY}th activity, from sending its POST until the reader's home query (db::home_feeds::home_ids) returns the post; polled every {} ms, so up to that much is added",
         WATCH_POLL.as_millis()
     );
     println!("home_visible_p50: {:.1} ms", visible.p50);

@@ -9,6 +9,7 @@ pub mod bookmarks;
 pub mod conversation_mutes;
 pub mod favourites;
 pub mod follows;
+pub mod home_feeds;
 pub mod hosts;
 pub mod instance;
 pub mod jobs;

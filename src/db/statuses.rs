@@ -135,17 +135,17 @@ impl Page {
         }
     }
 
-    fn lower(&self) -> Option<i64> {
+    pub fn lower(&self) -> Option<i64> {
         self.min_id.or(self.since_id)
     }
 
     /// `min_id` pages forward from the given id (oldest first, then reversed).
-    fn ascending(&self) -> bool {
+    pub fn ascending(&self) -> bool {
         self.min_id.is_some()
     }
 
     /// The SQL order a page is read in.
-    fn order(&self) -> &'static str {
+    pub fn order(&self) -> &'static str {
         if self.ascending() { "ASC" } else { "DESC" }
     }
 }
@@ -231,17 +231,14 @@ async fn fetch_page(
     Ok(ids)
 }
 
-/// Own statuses and those of followed accounts; replies only when they answer the
-/// viewer, the author themself or someone the viewer follows; boosts unless the viewer
-/// turned them off for that account, and only of posts the viewer may see; posts in a
-/// language the follow did not ask for are left out. Everything here is by the viewer or someone they
+/// SQL condition: the rules of the home timeline for a status `s` by the viewer `$1` or
+/// an account they follow. Replies only when they answer the viewer, the author
+/// themself or someone the viewer follows; boosts unless the viewer turned them off for
+/// that account, and only of posts the viewer may see; posts in a language the follow
+/// did not ask for are left out. Everything here is by the viewer or someone they
 /// follow, so followers-only posts are visible and only direct ones need a mention.
-pub async fn home_ids(
-    db: &sqlx::PgPool,
-    viewer: AccountId,
-    page: Page,
-) -> sqlx::Result<Vec<StatusId>> {
-    let condition = format!(
+pub(super) fn home_rules() -> String {
+    format!(
         "(s.account_id = $1 OR ((s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id IN (s.account_id, $1) \
                  OR EXISTS (SELECT 1 FROM follows rf WHERE rf.account_id = $1 AND rf.target_account_id = s.in_reply_to_account_id)) \
             AND (s.reblog_of_id IS NULL OR NOT EXISTS (SELECT 1 FROM follows nf \
@@ -254,7 +251,18 @@ pub async fn home_ids(
          AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND {boosted})) \
          AND {NOT_BLOCKED} AND {NOT_MUTED}",
         boosted = visible_as("o", 1)
-    );
+    )
+}
+
+/// The home timeline read from the statuses themselves: own statuses and those of
+/// followed accounts, by [`home_rules`]. Kept home feeds (`db::home_feeds`) answer most
+/// pages; this reads what lies below a feed's floor.
+pub async fn home_ids(
+    db: &sqlx::PgPool,
+    viewer: AccountId,
+    page: Page,
+) -> sqlx::Result<Vec<StatusId>> {
+    let condition = home_rules();
     let order = page.order();
     // The inner scan walks the newest statuses keeping those by the viewer and the
     // accounts they follow (about one in ten); `OFFSET 0` keeps Postgres from merging

@@ -432,6 +432,16 @@ async fn listen(
     }
 }
 
+/// Home feeds stay at their size, and those nobody reads go.
+async fn keep_home_feeds(db: &sqlx::PgPool) -> sqlx::Result<()> {
+    let trimmed = db::home_feeds::trim(db, db::home_feeds::FEED_SIZE).await?;
+    let dropped = db::home_feeds::drop_idle(db).await?;
+    if trimmed + dropped > 0 {
+        tracing::info!(trimmed, dropped, "home feeds kept");
+    }
+    Ok(())
+}
+
 /// Housekeeping: reclaim expired leases often, prune old finished jobs now and then.
 async fn maintain(worker: Worker, mut shutdown: watch::Receiver<bool>) {
     let reclaim_every =
@@ -461,6 +471,9 @@ async fn maintain(worker: Worker, mut shutdown: watch::Receiver<bool>) {
             let now = time::OffsetDateTime::now_utc().unix_timestamp();
             if let Err(e) = db::rate_limits::prune(&worker.state.db, now).await {
                 tracing::warn!(error = %e, "pruning ended throttle windows failed");
+            }
+            if let Err(e) = keep_home_feeds(&worker.state.db).await {
+                tracing::warn!(error = %e, "trimming home feeds failed");
             }
         }
         tokio::select! {

@@ -181,8 +181,13 @@ pub async fn visible_details(
     details(state, &visible, viewer).await
 }
 
+/// A page of the viewer's home timeline (see `db::home_feeds`).
+pub async fn home_ids(state: &AppState, viewer: &Account, page: Page) -> AppResult<Vec<StatusId>> {
+    Ok(db::home_feeds::home_ids(&state.db, viewer.id, page).await?)
+}
+
 pub async fn home(state: &AppState, viewer: &Account, page: Page) -> AppResult<Vec<StatusDetail>> {
-    let ids = db::statuses::home_ids(&state.db, viewer.id, page).await?;
+    let ids = home_ids(state, viewer, page).await?;
     details(state, &ids, Some(viewer.id)).await
 }
 
@@ -273,9 +278,19 @@ pub async fn public_filtered(
     filter: &db::statuses::PublicFilter,
     page: Page,
 ) -> AppResult<Vec<StatusDetail>> {
+    let ids = public_filtered_ids(state, viewer, filter, page).await?;
+    details(state, &ids, viewer.map(|a| a.id)).await
+}
+
+/// A page of the public or a hashtag timeline, as `viewer` may see it.
+pub async fn public_filtered_ids(
+    state: &AppState,
+    viewer: Option<&Account>,
+    filter: &db::statuses::PublicFilter,
+    page: Page,
+) -> AppResult<Vec<StatusId>> {
     let v = viewer.map(|a| a.id);
-    let ids = db::statuses::public_filtered_ids(&state.db, filter, v, page).await?;
-    details(state, &ids, v).await
+    Ok(db::statuses::public_filtered_ids(&state.db, filter, v, page).await?)
 }
 
 /// An account's posts as its API timeline filters them.

@@ -1,0 +1,200 @@
+//! Kept home feeds (migration 0015): for each person who reads their home timeline, the
+//! statuses by them and by the accounts they follow, written as statuses arrive, so a
+//! page is a walk over about as many rows as it shows. A feed is built at its owner's
+//! first read, kept while they read it and dropped after two weeks without reading.
+//! Entries are candidates; every page still applies the home timeline's rules
+//! ([`statuses::home_rules`]), so blocks, mutes and unfollows count at once.
+
+use super::statuses::{self, Page};
+use crate::id::{AccountId, StatusId};
+use sqlx::{AssertSqlSafe, PgPool};
+
+/// How many entries a feed keeps (Mastodon's home feeds keep 800); older pages are read
+/// from the statuses.
+pub const FEED_SIZE: i64 = 800;
+
+/// A feed not read for this long is dropped (Mastodon stops filling home feeds of
+/// people who have not signed in for two weeks).
+const IDLE_DAYS: i32 = 14;
+
+/// What one read of a feed found.
+struct Read {
+    /// Every candidate with an id at or above this is in the feed.
+    floor: i64,
+    /// The owner last read it over an hour ago (the read time is kept coarsely).
+    stale: bool,
+    ids: Vec<i64>,
+}
+
+/// The viewer's home timeline page, from their feed (built first if they have none)
+/// and, for what lies below the feed's floor, from the statuses.
+pub async fn home_ids(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Result<Vec<StatusId>> {
+    let read = match read(db, viewer, page).await? {
+        Some(read) => read,
+        None => {
+            build(db, viewer, FEED_SIZE).await?;
+            match read(db, viewer, page).await? {
+                Some(read) => read,
+                // Dropped again at once (housekeeping); the statuses still answer.
+                None => return statuses::home_ids(db, viewer, page).await,
+            }
+        }
+    };
+    if read.stale {
+        touch(db, viewer).await?;
+    }
+    let lower = page.lower().unwrap_or(i64::MIN);
+    let below_floor = lower < read.floor - 1;
+    if page.ascending() && below_floor {
+        // Paging forward from below the floor: the oldest part is not in the feed.
+        return statuses::home_ids(db, viewer, page).await;
+    }
+    let mut ids: Vec<StatusId> = read.ids.into_iter().map(StatusId).collect();
+    if page.ascending() {
+        ids.reverse();
+    }
+    let wanted = usize::try_from(page.limit).unwrap_or(0);
+    if ids.len() < wanted && below_floor && !page.ascending() {
+        let rest = Page {
+            max_id: Some(page.max_id.map_or(read.floor, |m| m.min(read.floor))),
+            since_id: page.since_id,
+            min_id: None,
+            limit: page.limit - ids.len() as i64,
+        };
+        ids.extend(statuses::home_ids(db, viewer, rest).await?);
+    }
+    Ok(ids)
+}
+
+/// One page of the viewer's feed in one round trip, or `None` when they have no feed.
+async fn read(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Result<Option<Read>> {
+    let rules = statuses::home_rules();
+    let order = page.order();
+    let sql = format!(
+        "SELECT h.floor_id, h.read_at < now() - interval '1 hour', ARRAY( \
+           SELECT s.id FROM home_feed_entries e JOIN statuses s ON s.id = e.status_id \
+            WHERE e.account_id = $1 AND e.status_id < $2 AND e.status_id > greatest($3, h.floor_id - 1) \
+              AND (s.account_id = $1 OR EXISTS (SELECT 1 FROM follows hf \
+                   WHERE hf.account_id = $1 AND hf.target_account_id = s.account_id)) \
+              AND {rules} \
+            ORDER BY e.status_id {order} LIMIT $4) \
+         FROM home_feeds h WHERE h.account_id = $1"
+    );
+    let row: Option<(i64, bool, Vec<i64>)> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(viewer)
+        .bind(page.max_id.unwrap_or(i64::MAX))
+        .bind(page.lower().unwrap_or(i64::MIN))
+        .bind(page.limit)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|(floor, stale, ids)| Read { floor, stale, ids }))
+}
+
+async fn touch(db: &PgPool, viewer: AccountId) -> sqlx::Result<()> {
+    sqlx::query("UPDATE home_feeds SET read_at = now() WHERE account_id = $1")
+        .bind(viewer)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Builds the viewer's feed from their newest `size` candidates (own statuses and
+/// those of followed accounts); nothing when they already have one. The advisory locks
+/// (see the migration) make statuses and follows written meanwhile land in it.
+pub async fn build(db: &PgPool, viewer: AccountId, size: i64) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("SELECT lock_home_feed_buckets(0, ARRAY[$1::bigint], true)")
+        .bind(viewer)
+        .execute(&mut *tx)
+        .await?;
+    let created = sqlx::query(
+        "INSERT INTO home_feeds (account_id) SELECT $1 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $1) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(viewer)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if created == 0 {
+        return tx.commit().await;
+    }
+    sqlx::query(
+        "SELECT lock_home_feed_buckets(1, \
+           ARRAY(SELECT target_account_id FROM follows WHERE account_id = $1) || $1::bigint, true)",
+    )
+    .bind(viewer)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "WITH picked AS ( \
+           SELECT id FROM statuses \
+            WHERE account_id = $1 OR account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1) \
+            ORDER BY id DESC LIMIT $2), \
+         kept AS (INSERT INTO home_feed_entries (account_id, status_id) SELECT $1, id FROM picked \
+                  ON CONFLICT DO NOTHING) \
+         UPDATE home_feeds SET floor_id = CASE WHEN (SELECT count(*) FROM picked) < $2 THEN 0 \
+                                               ELSE (SELECT min(id) FROM picked) END \
+          WHERE account_id = $1",
+    )
+    .bind(viewer)
+    .bind(size)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// Keeps the newest `keep` entries of every feed, raising floors to match. Returns how
+/// many entries went.
+pub async fn trim(db: &PgPool, keep: i64) -> sqlx::Result<u64> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE home_feeds h SET floor_id = c.cut \
+           FROM (SELECT f.account_id, (SELECT e.status_id FROM home_feed_entries e \
+                                        WHERE e.account_id = f.account_id \
+                                        ORDER BY e.status_id DESC OFFSET $1 - 1 LIMIT 1) AS cut \
+                   FROM home_feeds f) c \
+          WHERE c.account_id = h.account_id AND c.cut > h.floor_id",
+    )
+    .bind(keep.max(1))
+    .execute(&mut *tx)
+    .await?;
+    let gone = sqlx::query(
+        "DELETE FROM home_feed_entries e USING home_feeds h \
+          WHERE e.account_id = h.account_id AND e.status_id < h.floor_id",
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(gone)
+}
+
+/// Drops the feeds nobody read for two weeks (built anew when their owner returns),
+/// and entries left by deleted statuses, feeds or accounts. Returns how many entries
+/// went.
+pub async fn drop_idle(db: &PgPool) -> sqlx::Result<u64> {
+    sqlx::query("DELETE FROM home_feeds WHERE read_at < now() - make_interval(days => $1)")
+        .bind(IDLE_DAYS)
+        .execute(db)
+        .await?;
+    let strays = sqlx::query(
+        "DELETE FROM home_feed_entries e \
+          WHERE NOT EXISTS (SELECT 1 FROM home_feeds h WHERE h.account_id = e.account_id) \
+             OR NOT EXISTS (SELECT 1 FROM statuses s WHERE s.id = e.status_id)",
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(strays)
+}
+
+/// How many entries the viewer's feed holds and its floor, if they have a feed.
+pub async fn size(db: &PgPool, viewer: AccountId) -> sqlx::Result<Option<(i64, i64)>> {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM home_feed_entries WHERE account_id = $1), floor_id \
+           FROM home_feeds WHERE account_id = $1",
+    )
+    .bind(viewer)
+    .fetch_optional(db)
+    .await
+}

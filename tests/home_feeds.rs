@@ -1,0 +1,343 @@
+//! Kept home feeds answer exactly as reading the statuses would: after posts, replies,
+//! boosts, direct messages, follows made after the posts, mutes, blocks, unfollows,
+//! boosts turned off, trimming and dropping idle feeds, every page of the feed path
+//! equals the same page read from the statuses.
+
+mod support;
+
+use serde_json::Value;
+use starling::db;
+use starling::db::statuses::Page;
+use starling::id::{AccountId, StatusId};
+use support::TestApp;
+use support::api::{get, send_form, user_token};
+
+async fn post(app: &TestApp, token: &str, fields: &[(&str, &str)]) -> String {
+    let r = send_form(&app.base, "/api/v1/statuses", token, fields).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    r.json["id"].as_str().expect("id").to_string()
+}
+
+async fn call(app: &TestApp, token: &str, path: &str, fields: &[(&str, &str)]) -> Value {
+    let r = send_form(&app.base, path, token, fields).await;
+    assert_eq!(r.status, 200, "{path}: {}", r.json);
+    r.json
+}
+
+/// Every page of `viewer`'s home timeline of `limit` statuses, newest first, by the
+/// feed path and by the statuses, must be the same; returns the feed path's ids.
+async fn same_pages(app: &TestApp, viewer: AccountId, limit: i64) -> Vec<StatusId> {
+    let db = &app.state.db;
+    let mut all = Vec::new();
+    let mut max_id = None;
+    loop {
+        let page = Page::older_than(max_id, limit);
+        let fed = db::home_feeds::home_ids(db, viewer, page).await.unwrap();
+        let read = db::statuses::home_ids(db, viewer, page).await.unwrap();
+        assert_eq!(fed, read, "page below {max_id:?}");
+        let Some(last) = fed.last() else { break };
+        max_id = Some(last.0);
+        all.extend(fed);
+    }
+    // Forward paging (min_id) from the very start and from the middle agrees too.
+    for from in [Some(i64::MIN + 1), all.get(all.len() / 2).map(|s| s.0)] {
+        let page = Page {
+            min_id: from,
+            limit,
+            ..Page::default()
+        };
+        let fed = db::home_feeds::home_ids(db, viewer, page).await.unwrap();
+        let read = db::statuses::home_ids(db, viewer, page).await.unwrap();
+        assert_eq!(fed, read, "page above {from:?}");
+    }
+    all
+}
+
+/// Signing in on the web reads the home page, which builds a feed; these tests start
+/// from nobody having one.
+async fn forget_feeds(app: &TestApp) {
+    sqlx::query("DELETE FROM home_feeds")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM home_feed_entries")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn kept_home_feeds_answer_as_the_statuses_do() {
+    let app = TestApp::start().await;
+    let alice_t = user_token(&app, "alice", "read write follow").await;
+    let bob_t = user_token(&app, "bob", "read write follow").await;
+    let carol_t = user_token(&app, "carol", "read write follow").await;
+    let dave_t = user_token(&app, "dave", "read write follow").await;
+    forget_feeds(&app).await;
+    let alice = app.account("alice").await.id;
+    let (bob, carol, dave) = (
+        app.account("bob").await.id,
+        app.account("carol").await.id,
+        app.account("dave").await.id,
+    );
+
+    // Carol posts before anyone follows her; Alice has no feed yet.
+    for i in 0..12 {
+        post(&app, &carol_t, &[("status", &format!("carol early {i}"))]).await;
+    }
+    assert!(
+        db::home_feeds::size(&app.state.db, alice)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    call(
+        &app,
+        &alice_t,
+        &format!("/api/v1/accounts/{}/follow", bob.0),
+        &[],
+    )
+    .await;
+    call(
+        &app,
+        &alice_t,
+        &format!("/api/v1/accounts/{}/follow", dave.0),
+        &[],
+    )
+    .await;
+
+    // Bob reads his home timeline, so he has a feed too.
+    assert_eq!(
+        get(&app.base, "/api/v1/timelines/home", &bob_t)
+            .await
+            .status,
+        200
+    );
+    // The first read builds Alice's feed.
+    let home = get(&app.base, "/api/v1/timelines/home", &alice_t).await;
+    assert_eq!(home.status, 200);
+    assert!(
+        db::home_feeds::size(&app.state.db, alice)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // Everything the home rules look at, written after the feed exists.
+    let bob_post = post(&app, &bob_t, &[("status", "bob public")]).await;
+    post(
+        &app,
+        &bob_t,
+        &[("status", "bob private"), ("visibility", "private")],
+    )
+    .await;
+    post(
+        &app,
+        &bob_t,
+        &[("status", "@alice direct"), ("visibility", "direct")],
+    )
+    .await;
+    post(
+        &app,
+        &bob_t,
+        &[("status", "@carol direct"), ("visibility", "direct")],
+    )
+    .await;
+    post(&app, &bob_t, &[("status", "bob en"), ("language", "en")]).await;
+    post(&app, &bob_t, &[("status", "bob de"), ("language", "de")]).await;
+    let carol_post = post(&app, &carol_t, &[("status", "carol public")]).await;
+    // Dave replies to Carol, whom Alice does not follow yet, and to Bob, whom she does.
+    post(
+        &app,
+        &dave_t,
+        &[("status", "@carol hi"), ("in_reply_to_id", &carol_post)],
+    )
+    .await;
+    post(
+        &app,
+        &dave_t,
+        &[("status", "@bob hi"), ("in_reply_to_id", &bob_post)],
+    )
+    .await;
+    call(
+        &app,
+        &dave_t,
+        &format!("/api/v1/statuses/{carol_post}/reblog"),
+        &[],
+    )
+    .await;
+    call(
+        &app,
+        &dave_t,
+        &format!("/api/v1/statuses/{bob_post}/reblog"),
+        &[],
+    )
+    .await;
+    post(&app, &alice_t, &[("status", "alice herself")]).await;
+    let before_follow = same_pages(&app, alice, 4).await;
+    assert!(before_follow.len() >= 8, "{before_follow:?}");
+
+    // Following Carol brings her earlier posts in; the reply to her now shows.
+    call(
+        &app,
+        &alice_t,
+        &format!("/api/v1/accounts/{}/follow", carol.0),
+        &[],
+    )
+    .await;
+    let after_follow = same_pages(&app, alice, 5).await;
+    assert!(after_follow.len() >= before_follow.len() + 13);
+
+    // Languages, boosts off, mutes, blocks and unfollows count at once.
+    call(
+        &app,
+        &alice_t,
+        &format!("/api/v1/accounts/{}/follow", bob.0),
+        &[("languages[]", "en")],
+    )
+    .await;
+    same_pages(&app, alice, 3).await;
+    call(
+        &app,
+        &alice_t,
+        &format!("/api/v1/accounts/{}/follow", dave.0),
+        &[("reblogs", "false")],
+    )
+    .await;
+    same_pages(&app, alice, 3).await;
+    call(
+        &app,
+        &alice_t,
+        &format!("/api/v1/accounts/{}/mute", carol.0),
+        &[],
+    )
+    .await;
+    same_pages(&app, alice, 3).await;
+    call(
+        &app,
+        &alice_t,
+        &format!("/api/v1/accounts/{}/unmute", carol.0),
+        &[],
+    )
+    .await;
+    call(
+        &app,
+        &carol_t,
+        &format!("/api/v1/accounts/{}/block", dave.0),
+        &[],
+    )
+    .await;
+    same_pages(&app, alice, 3).await;
+    call(
+        &app,
+        &alice_t,
+        &format!("/api/v1/accounts/{}/unfollow", bob.0),
+        &[],
+    )
+    .await;
+    let after_unfollow = same_pages(&app, alice, 3).await;
+    assert!(after_unfollow.len() < after_follow.len());
+
+    // Trimmed to a few entries, older pages come from the statuses.
+    let gone = db::home_feeds::trim(&app.state.db, 4).await.unwrap();
+    assert!(gone > 0);
+    let (entries, floor) = db::home_feeds::size(&app.state.db, alice)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        entries <= 4 && floor > 0,
+        "{entries} entries, floor {floor}"
+    );
+    assert_eq!(same_pages(&app, alice, 3).await, after_unfollow);
+    // New posts still arrive in the trimmed feed.
+    post(&app, &carol_t, &[("status", "carol after trim")]).await;
+    let after_trim = same_pages(&app, alice, 3).await;
+    assert_eq!(after_trim.len(), after_unfollow.len() + 1);
+
+    // A feed read recently is kept; deleted statuses leave it.
+    db::home_feeds::drop_idle(&app.state.db).await.unwrap();
+    assert!(
+        db::home_feeds::size(&app.state.db, alice)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let newest = after_trim[0];
+    let r = support::api::send_json(
+        &app.base,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/statuses/{}", newest.0),
+        &carol_t,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(same_pages(&app, alice, 3).await, after_unfollow);
+    db::home_feeds::drop_idle(&app.state.db).await.unwrap();
+    let (entries_now, _) = db::home_feeds::size(&app.state.db, alice)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entries_now, entries, "the deleted status's entry went");
+
+    // A feed nobody read for two weeks is dropped, and built again on return.
+    sqlx::query("UPDATE home_feeds SET read_at = now() - interval '15 days' WHERE account_id = $1")
+        .bind(alice)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    db::home_feeds::drop_idle(&app.state.db).await.unwrap();
+    assert!(
+        db::home_feeds::size(&app.state.db, alice)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM home_feed_entries")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert!(count > 0, "bob's feed is kept");
+    assert_eq!(same_pages(&app, alice, 3).await, after_unfollow);
+    assert!(
+        db::home_feeds::size(&app.state.db, alice)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn a_feed_is_not_written_for_people_who_do_not_read_it() {
+    let app = TestApp::start().await;
+    let alice_t = user_token(&app, "alice", "read write follow").await;
+    let bob_t = user_token(&app, "bob", "read write follow").await;
+    let bob = app.account("bob").await.id;
+    forget_feeds(&app).await;
+    call(
+        &app,
+        &alice_t,
+        &format!("/api/v1/accounts/{}/follow", bob.0),
+        &[],
+    )
+    .await;
+    post(&app, &bob_t, &[("status", "nobody reads this yet")]).await;
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM home_feed_entries")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    // Alice reads: her feed holds the post, and the next one arrives by fan-out.
+    let home = get(&app.base, "/api/v1/timelines/home", &alice_t).await;
+    assert_eq!(home.json.as_array().map(Vec::len), Some(1));
+    post(&app, &bob_t, &[("status", "now she does")]).await;
+    let home = get(&app.base, "/api/v1/timelines/home", &alice_t).await;
+    assert_eq!(home.json[0]["content"], "<p>now she does</p>");
+    let alice = app.account("alice").await.id;
+    let (entries, floor) = db::home_feeds::size(&app.state.db, alice)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((entries, floor), (2, 0));
+}
