@@ -81,6 +81,7 @@ pub async fn connect(config: Config) -> Result<AppState, BuildError> {
         public_cache: Arc::new(mastodon::public_cache::PublicCache::new(
             std::time::Duration::from_secs(config.http.public_cache_seconds),
         )),
+        rendered: Arc::new(mastodon::rendered::Rendered::default()),
         config: Arc::new(config),
     })
 }

@@ -29,6 +29,8 @@ pub struct AppState {
     pub limits: Arc<crate::ratelimit::RateLimiter>,
     /// Visitors' public and hashtag timeline pages, kept a few seconds.
     pub public_cache: Arc<crate::mastodon::public_cache::PublicCache>,
+    /// Statuses and accounts as the client API renders them, kept while unchanged.
+    pub rendered: Arc<crate::mastodon::rendered::Rendered>,
     /// A password hash of nothing, made on first use; log-ins for unknown names verify
     /// against it so they take as long as real ones.
     pub decoy_hash: Arc<tokio::sync::OnceCell<String>>,

@@ -68,25 +68,25 @@ pub async fn home_ids(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Resul
 
 /// One page of the viewer's feed in one round trip, or `None` when they have no feed.
 async fn read(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Result<Option<Read>> {
-    let rules = statuses::home_rules();
+    let (joins, rules) = statuses::home_rules();
     let order = page.order();
     let sql = format!(
         "SELECT h.floor_id, h.read_at < now() - interval '1 hour', ARRAY( \
-           SELECT s.id FROM home_feed_entries e JOIN statuses s ON s.id = e.status_id \
+           SELECT s.id FROM home_feed_entries e JOIN statuses s ON s.id = e.status_id {joins} \
             WHERE e.account_id = $1 AND e.status_id < $2 AND e.status_id > greatest($3, h.floor_id - 1) \
-              AND (s.account_id = $1 OR EXISTS (SELECT 1 FROM follows hf \
-                   WHERE hf.account_id = $1 AND hf.target_account_id = s.account_id)) \
               AND {rules} \
             ORDER BY e.status_id {order} LIMIT $4) \
          FROM home_feeds h WHERE h.account_id = $1"
     );
+    let mut tx = super::begin_generic(db).await?;
     let row: Option<(i64, bool, Vec<i64>)> = sqlx::query_as(AssertSqlSafe(sql))
         .bind(viewer)
         .bind(page.max_id.unwrap_or(i64::MAX))
         .bind(page.lower().unwrap_or(i64::MIN))
         .bind(page.limit)
-        .fetch_optional(db)
+        .fetch_optional(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(row.map(|(floor, stale, ids)| Read { floor, stale, ids }))
 }
 

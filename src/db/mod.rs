@@ -128,6 +128,18 @@ pub async fn begin_relaxed(
         .await
 }
 
+/// Begins a transaction in which Postgres reuses its generic plan of each prepared
+/// query. For queries read on every request whose planning costs about as much as
+/// running them: Postgres rates their generic plans worse than the custom ones (it
+/// cannot see the parameters) and so plans them anew for every execution, though the
+/// generic plans run as fast. `SET LOCAL` ends with the transaction, however it ends.
+pub async fn begin_generic(
+    pool: &PgPool,
+) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    pool.begin_with("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
+        .await
+}
+
 pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
 }

@@ -69,27 +69,40 @@ pub struct Marks {
     pub muted: HashSet<StatusId>,
 }
 
+/// The viewer's (`$1`) marks on status `s`, as five booleans: favourited, boosted,
+/// bookmarked, pinned, in a muted conversation. Each is a lookup in a unique index per
+/// status (a lateral `LIMIT 1` keeps Postgres from hashing all of a viewer's favourites
+/// instead), and the conversation check runs only for viewers who muted one.
+const MARKS: &str = "fv.x IS NOT NULL AS favourited, rb.x IS NOT NULL AS reblogged, \
+    bm.x IS NOT NULL AS bookmarked, pn.x IS NOT NULL AS pinned, \
+    (EXISTS (SELECT 1 FROM conversation_mutes c WHERE c.account_id = $1) \
+     AND EXISTS (SELECT 1 FROM conversation_mutes m \
+                  WHERE m.account_id = $1 AND m.conversation_uri = coalesce(s.conversation_uri, s.uri))) AS muted";
+/// Bookmarks, pins and boosts are looked for only when the viewer has any (most
+/// people have few or none), each decided once per query.
+const MARKS_JOINS: &str = "\
+    LEFT JOIN LATERAL (SELECT 1 AS x FROM favourites f WHERE f.account_id = $1 AND f.status_id = s.id LIMIT 1) fv ON true \
+    LEFT JOIN LATERAL (SELECT 1 AS x FROM statuses r \
+        WHERE EXISTS (SELECT 1 FROM statuses rr WHERE rr.account_id = $1 AND rr.reblog_of_id IS NOT NULL) \
+          AND r.account_id = $1 AND r.reblog_of_id = s.id LIMIT 1) rb ON true \
+    LEFT JOIN LATERAL (SELECT 1 AS x FROM bookmarks b \
+        WHERE EXISTS (SELECT 1 FROM bookmarks bb WHERE bb.account_id = $1) \
+          AND b.account_id = $1 AND b.status_id = s.id LIMIT 1) bm ON true \
+    LEFT JOIN LATERAL (SELECT 1 AS x FROM status_pins p \
+        WHERE EXISTS (SELECT 1 FROM status_pins pp WHERE pp.account_id = $1) \
+          AND p.account_id = $1 AND p.status_id = s.id LIMIT 1) pn ON true";
+
 /// Which of `ids` the viewer favourited, boosted, bookmarked, pinned or muted the
-/// conversation of, in one round trip. Each mark is a lookup in a unique index per
-/// status (a lateral `LIMIT 1` keeps Postgres from hashing all of a viewer's
-/// favourites instead), and the conversation check runs only for viewers who muted one.
+/// conversation of, in one round trip ([`MARKS`]).
 pub async fn marks(
     db: impl Executor<'_>,
     viewer: AccountId,
     ids: &[StatusId],
 ) -> sqlx::Result<Marks> {
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
-    let rows: Vec<(StatusId, bool, bool, bool, bool, bool)> = sqlx::query_as(
-        "SELECT i.id, fv.x IS NOT NULL, rb.x IS NOT NULL, bm.x IS NOT NULL, pn.x IS NOT NULL, \
-           i.id IN (SELECT s.id FROM statuses s JOIN conversation_mutes m \
-               ON m.account_id = $1 AND m.conversation_uri = coalesce(s.conversation_uri, s.uri) \
-             WHERE s.id = ANY($2) AND EXISTS (SELECT 1 FROM conversation_mutes c WHERE c.account_id = $1)) \
-         FROM unnest($2::bigint[]) i(id) \
-         LEFT JOIN LATERAL (SELECT 1 AS x FROM favourites f WHERE f.account_id = $1 AND f.status_id = i.id LIMIT 1) fv ON true \
-         LEFT JOIN LATERAL (SELECT 1 AS x FROM statuses r WHERE r.account_id = $1 AND r.reblog_of_id = i.id LIMIT 1) rb ON true \
-         LEFT JOIN LATERAL (SELECT 1 AS x FROM bookmarks b WHERE b.account_id = $1 AND b.status_id = i.id LIMIT 1) bm ON true \
-         LEFT JOIN LATERAL (SELECT 1 AS x FROM status_pins p WHERE p.account_id = $1 AND p.status_id = i.id LIMIT 1) pn ON true",
-    )
+    let rows: Vec<(StatusId, bool, bool, bool, bool, bool)> = sqlx::query_as(AssertSqlSafe(
+        format!("SELECT s.id, {MARKS} FROM statuses s {MARKS_JOINS} WHERE s.id = ANY($2)"),
+    ))
     .bind(viewer)
     .bind(raw)
     .fetch_all(db)
@@ -109,4 +122,62 @@ pub async fn marks(
         }
     }
     Ok(marks)
+}
+
+/// Where a status of a page stands now: enough to tell whether a rendering kept from an
+/// earlier request still holds (`mastodon::rendered`), and what the viewer did to it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Standing {
+    pub id: StatusId,
+    /// The row's version (its `xmin`: every update writes a new one).
+    pub version: i64,
+    /// The versions of the mentioned accounts' rows, summed (mentions show their URLs).
+    pub mentions_version: i64,
+    pub account_id: AccountId,
+    pub account_version: i64,
+    pub reblog_of_id: Option<StatusId>,
+    /// Shown from its own row, its mentions and its author alone: no poll (whose
+    /// rendering depends on the viewer's votes) and no custom emoji (kept elsewhere).
+    pub self_contained: bool,
+    pub favourited: bool,
+    pub reblogged: bool,
+    pub bookmarked: bool,
+    pub pinned: bool,
+    pub muted: bool,
+}
+
+/// How the statuses of `ids` and the originals of the boosts among them stand, with the
+/// viewer's marks (none for a visitor), in one round trip; in no particular order.
+pub async fn standings(
+    db: &sqlx::PgPool,
+    viewer: Option<AccountId>,
+    ids: &[StatusId],
+) -> sqlx::Result<Vec<Standing>> {
+    let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    let (marks, joins) = match viewer {
+        Some(_) => (MARKS, MARKS_JOINS),
+        None => (
+            "false AS favourited, false AS reblogged, false AS bookmarked, false AS pinned, false AS muted",
+            "",
+        ),
+    };
+    let mut tx = super::begin_generic(db).await?;
+    let rows = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT s.id, s.xmin::text::bigint AS version, \
+           CASE WHEN cardinality(s.mention_ids) = 0 THEN 0::bigint ELSE \
+             (SELECT coalesce(sum(m.xmin::text::bigint), 0)::bigint FROM accounts m WHERE m.id = ANY (s.mention_ids)) \
+           END AS mentions_version, \
+           s.account_id, a.xmin::text::bigint AS account_version, s.reblog_of_id, \
+           NOT (s.has_poll OR s.has_emojis) AS self_contained, \
+           {marks} \
+         FROM statuses s JOIN accounts a ON a.id = s.account_id {joins} \
+         WHERE s.id IN (SELECT unnest($2::bigint[]) \
+           UNION SELECT b.reblog_of_id FROM statuses b WHERE b.id = ANY($2) AND b.reblog_of_id IS NOT NULL)"
+    )))
+    .bind(viewer)
+    .bind(raw)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
 }

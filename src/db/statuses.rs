@@ -231,27 +231,41 @@ async fn fetch_page(
     Ok(ids)
 }
 
-/// SQL condition: the rules of the home timeline for a status `s` by the viewer `$1` or
-/// an account they follow. Replies only when they answer the viewer, the author
-/// themself or someone the viewer follows; boosts unless the viewer turned them off for
-/// that account, and only of posts the viewer may see; posts in a language the follow
-/// did not ask for are left out. Everything here is by the viewer or someone they
-/// follow, so followers-only posts are visible and only direct ones need a mention.
-pub(super) fn home_rules() -> String {
-    format!(
-        "(s.account_id = $1 OR ((s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id IN (s.account_id, $1) \
-                 OR EXISTS (SELECT 1 FROM follows rf WHERE rf.account_id = $1 AND rf.target_account_id = s.in_reply_to_account_id)) \
-            AND (s.reblog_of_id IS NULL OR NOT EXISTS (SELECT 1 FROM follows nf \
-                 WHERE nf.account_id = $1 AND nf.target_account_id = s.account_id AND NOT nf.show_reblogs)) \
-            AND (s.visibility <> 'direct' OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = $1)) \
-            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = s.account_id AND b.target_account_id = $1) \
-            AND (s.language IS NULL OR NOT EXISTS (SELECT 1 FROM follows lf \
-                 WHERE lf.account_id = $1 AND lf.target_account_id = s.account_id \
-                   AND lf.languages IS NOT NULL AND NOT (s.language = ANY (lf.languages)))))) \
-         AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND {boosted})) \
-         AND {NOT_BLOCKED} AND {NOT_MUTED}",
+/// The rules of the home timeline for a status `s` by the viewer `$1` or an account
+/// they follow, as (joins, condition): the joins bring `f`, the viewer's follow of the
+/// author, `rf`, their follow of the account replied to, and `v`, the accounts the viewer blocks, is blocked by and mutes, read once
+/// per query. Replies only when they answer the viewer, the author themself or someone
+/// the viewer follows; boosts unless the viewer turned them off for that account, and
+/// only of posts the viewer may see; posts in a language the follow did not ask for are
+/// left out; nothing by or boosted from accounts the viewer blocks or mutes (their own
+/// boosts aside), nor by accounts blocking them. Everything here is by the viewer or
+/// someone they follow, so followers-only posts are visible and only direct ones need
+/// a mention. `s` needs the columns id, account_id, in_reply_to_account_id,
+/// reblog_of_id, visibility, language and mention_ids.
+pub(super) fn home_rules() -> (&'static str, String) {
+    const JOINS: &str = "CROSS JOIN (SELECT \
+          ARRAY(SELECT target_account_id FROM blocks WHERE account_id = $1) AS blocked, \
+          ARRAY(SELECT account_id FROM blocks WHERE target_account_id = $1) AS blocked_by, \
+          ARRAY(SELECT target_account_id FROM mutes WHERE account_id = $1 \
+                  AND (expires_at IS NULL OR expires_at > now())) AS muted) v \
+        LEFT JOIN follows f ON f.account_id = $1 AND f.target_account_id = s.account_id \
+        LEFT JOIN follows rf ON rf.account_id = $1 AND rf.target_account_id = s.in_reply_to_account_id";
+    let condition = format!(
+        "(s.account_id = $1 OR (f.id IS NOT NULL \
+            AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id IN (s.account_id, $1) \
+                 OR rf.id IS NOT NULL) \
+            AND (s.reblog_of_id IS NULL OR f.show_reblogs) \
+            AND (s.visibility <> 'direct' OR $1 = ANY (s.mention_ids)) \
+            AND NOT (s.account_id = ANY (v.blocked_by)) \
+            AND (s.language IS NULL OR f.languages IS NULL OR s.language = ANY (f.languages)) \
+            AND NOT (s.account_id = ANY (v.muted)))) \
+         AND NOT (s.account_id = ANY (v.blocked)) \
+         AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND {boosted} \
+              AND NOT (o.account_id = ANY (v.blocked)) \
+              AND (s.account_id = $1 OR NOT (o.account_id = ANY (v.muted)))))",
         boosted = visible_as("o", 1)
-    )
+    );
+    (JOINS, condition)
 }
 
 /// The home timeline read from the statuses themselves: own statuses and those of
@@ -262,25 +276,20 @@ pub async fn home_ids(
     viewer: AccountId,
     page: Page,
 ) -> sqlx::Result<Vec<StatusId>> {
-    let condition = home_rules();
+    let (joins, condition) = home_rules();
     let order = page.order();
     // The inner scan walks the newest statuses keeping those by the viewer and the
     // accounts they follow (about one in ten); `OFFSET 0` keeps Postgres from merging
     // it into the outer query, so the costlier checks run on those candidates only.
     let sql = format!(
-        "SELECT s.id FROM (SELECT c.id, c.account_id, c.in_reply_to_account_id, c.reblog_of_id, c.visibility, c.language \
+        "SELECT s.id FROM (SELECT c.id, c.account_id, c.in_reply_to_account_id, c.reblog_of_id, c.visibility, \
+             c.language, c.mention_ids \
            FROM statuses c \
            WHERE (c.account_id = $1 OR c.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1)) \
-             AND c.id < $2 AND c.id > $3 ORDER BY c.id {order} OFFSET 0) s \
+             AND c.id < $2 AND c.id > $3 ORDER BY c.id {order} OFFSET 0) s {joins} \
          WHERE {condition} ORDER BY s.id {order} LIMIT $4"
     );
-    // Planning this query costs more than running it, and Postgres keeps planning it
-    // anew for each request because it rates its generic plan worse than the custom
-    // ones; within this transaction it reuses the generic plan, which runs as fast.
-    let mut tx = db.begin().await?;
-    sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = super::begin_generic(db).await?;
     let ids = fetch_page(&mut *tx, sql, Some(viewer), page).await?;
     tx.commit().await?;
     Ok(ids)

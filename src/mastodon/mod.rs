@@ -8,4 +8,5 @@ pub mod pagination;
 pub mod params;
 pub mod present;
 pub mod public_cache;
+pub mod rendered;
 pub mod routes;

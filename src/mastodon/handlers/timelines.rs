@@ -1,9 +1,8 @@
 //! `/api/v1/timelines`: home, public and hashtag timelines, newest first, paged with
 //! `Link` headers.
 
-use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -11,31 +10,38 @@ use crate::db;
 use crate::db::statuses::PublicFilter;
 use crate::error::AppResult;
 use crate::mastodon::auth::{Auth, MaybeAuth};
-use crate::mastodon::entities::status::Status;
 use crate::mastodon::pagination::{PageParams, link_header};
 use crate::mastodon::params::{QueryParams, lenient};
-use crate::mastodon::present;
+use crate::mastodon::rendered;
 use crate::service::timelines;
 use crate::state::AppState;
-
-type Page = (HeaderMap, Json<Vec<Status>>);
-
-fn paged(state: &AppState, uri: &Uri, statuses: Vec<Status>) -> Page {
-    let first = statuses.first().map(|s| s.id.clone());
-    let last = statuses.last().map(|s| s.id.clone());
-    (link_header(state, uri, first, last), Json(statuses))
-}
 
 pub async fn home(
     State(state): State<AppState>,
     auth: Auth,
     uri: Uri,
     QueryParams(p): QueryParams<PageParams>,
-) -> AppResult<Page> {
+) -> AppResult<Response> {
     let (_, me) = auth.user("read:statuses")?;
-    let details = timelines::home(&state, me, p.page(20, 40)).await?;
-    let statuses = present::statuses(&state, &details, Some(me));
-    Ok(paged(&state, &uri, statuses))
+    let ids = timelines::home_ids(&state, me, p.page(20, 40)).await?;
+    let page = rendered::page(&state, &ids, Some(me.id)).await?;
+    Ok(rendered_page(&state, &uri, page))
+}
+
+/// A rendered page with its `Link` header.
+fn rendered_page(state: &AppState, uri: &Uri, page: rendered::Page) -> Response {
+    let headers = link_header(
+        state,
+        uri,
+        page.first.map(|i| i.to_string()),
+        page.last.map(|i| i.to_string()),
+    );
+    (
+        headers,
+        [(header::CONTENT_TYPE, "application/json")],
+        page.json,
+    )
+        .into_response()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -75,15 +81,18 @@ async fn public_page(
     filter: &PublicFilter,
     page: crate::db::statuses::Page,
 ) -> AppResult<Response> {
-    let details = timelines::public_filtered(state, viewer, filter, page).await?;
-    let statuses = present::statuses(state, &details, viewer);
-    let (headers, Json(statuses)) = paged(state, uri, statuses);
+    let ids = timelines::public_filtered_ids(state, viewer, filter, page).await?;
+    let page = rendered::page(state, &ids, viewer.map(|v| v.id)).await?;
     if viewer.is_some() {
-        return Ok((headers, Json(statuses)).into_response());
+        return Ok(rendered_page(state, uri, page));
     }
-    let body = serde_json::to_vec(&statuses)
-        .map_err(|e| crate::error::AppError::internal(format!("timeline JSON: {e}")))?;
-    Ok(state.public_cache.store(uri, headers, body))
+    let headers = link_header(
+        state,
+        uri,
+        page.first.map(|i| i.to_string()),
+        page.last.map(|i| i.to_string()),
+    );
+    Ok(state.public_cache.store(uri, headers, page.json))
 }
 
 pub async fn public(
@@ -136,7 +145,12 @@ pub async fn tag(
     let none_tags = ids(&p.none).await?;
     // A tag nobody used has no posts; `all[]` naming one means no post has them all.
     if any_tags.is_empty() || all_tags.len() < p.all.iter().take(5).count() {
-        return Ok(paged(&state, &uri, Vec::new()).into_response());
+        let nothing = rendered::Page {
+            first: None,
+            last: None,
+            json: b"[]".to_vec(),
+        };
+        return Ok(rendered_page(&state, &uri, nothing));
     }
     let filter = PublicFilter {
         local_only: p.local,
