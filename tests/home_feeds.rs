@@ -35,6 +35,10 @@ async fn same_pages(app: &TestApp, viewer: AccountId, limit: i64) -> Vec<StatusI
         let fed = db::home_feeds::home_ids(db, viewer, page).await.unwrap();
         let read = db::statuses::home_ids(db, viewer, page).await.unwrap();
         assert_eq!(fed, read, "page below {max_id:?}");
+        // The client API's read (ids with their standings) agrees too.
+        let (paged, standings) = db::home_feeds::home_page(db, viewer, page).await.unwrap();
+        assert_eq!(paged, read, "API page below {max_id:?}");
+        assert!(paged.iter().all(|id| standings.iter().any(|s| s.id == *id)));
         let Some(last) = fed.last() else { break };
         max_id = Some(last.0);
         all.extend(fed);
@@ -49,6 +53,8 @@ async fn same_pages(app: &TestApp, viewer: AccountId, limit: i64) -> Vec<StatusI
         let fed = db::home_feeds::home_ids(db, viewer, page).await.unwrap();
         let read = db::statuses::home_ids(db, viewer, page).await.unwrap();
         assert_eq!(fed, read, "page above {from:?}");
+        let (paged, _) = db::home_feeds::home_page(db, viewer, page).await.unwrap();
+        assert_eq!(paged, read, "API page above {from:?}");
     }
     all
 }

@@ -53,7 +53,8 @@ async fn kept_renderings_equal_fresh_ones() {
     let alice_t = user_token(&app, "alice", "read write follow").await;
     let bob_t = user_token(&app, "bob", "read write follow").await;
     let alice = Some(app.account("alice").await.id);
-    let bob = Some(app.account("bob").await.id);
+    let bob_id = app.account("bob").await.id;
+    let bob = Some(bob_id);
     let viewers = [alice, bob, None];
 
     let plain = post(&app, &alice_t, &[("status", "plain #tag")]).await;
@@ -79,7 +80,6 @@ async fn kept_renderings_equal_fresh_ones() {
     .await;
     let with_media = post(&app, &bob_t, &[("status", "picture")]).await;
     let with_poll = post(&app, &bob_t, &[("status", "vote")]).await;
-    let bob_id = bob.unwrap();
     db::media::insert_remote_attachments(
         &app.state.db,
         with_media,

@@ -5,9 +5,10 @@
 //! Entries are candidates; every page still applies the home timeline's rules
 //! ([`statuses::home_rules`]), so blocks, mutes and unfollows count at once.
 
+use super::status_pages::{self, Standing};
 use super::statuses::{self, Page};
 use crate::id::{AccountId, StatusId};
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 
 /// How many entries a feed keeps (Mastodon's home feeds keep 800); older pages are read
 /// from the statuses.
@@ -26,14 +27,55 @@ struct Read {
     ids: Vec<i64>,
 }
 
+impl Read {
+    /// The page's ids newest first, when the feed alone answers it.
+    fn answer(&self, page: Page) -> Option<Vec<StatusId>> {
+        let below_floor = page.lower().unwrap_or(i64::MIN) < self.floor - 1;
+        let short = self.ids.len() < usize::try_from(page.limit).unwrap_or(0);
+        if below_floor && (page.ascending() || short) {
+            return None;
+        }
+        let mut ids: Vec<StatusId> = self.ids.iter().map(|&i| StatusId(i)).collect();
+        if page.ascending() {
+            ids.reverse();
+        }
+        Some(ids)
+    }
+}
+
+/// The viewer's home timeline page with how its statuses stand (see
+/// [`status_pages::standings`]). Most pages come whole from the feed, and then both
+/// are read in one transaction.
+pub async fn home_page(
+    db: &PgPool,
+    viewer: AccountId,
+    page: Page,
+) -> sqlx::Result<(Vec<StatusId>, Vec<Standing>)> {
+    let mut tx = super::begin_generic(db).await?;
+    if let Some(read) = read(&mut tx, viewer, page).await?
+        && let Some(ids) = read.answer(page)
+    {
+        let standings = status_pages::standings(&mut tx, Some(viewer), &ids).await?;
+        tx.commit().await?;
+        if read.stale {
+            touch(db, viewer).await?;
+        }
+        return Ok((ids, standings));
+    }
+    tx.commit().await?;
+    let ids = home_ids(db, viewer, page).await?;
+    let standings = status_pages::standings_of(db, Some(viewer), &ids).await?;
+    Ok((ids, standings))
+}
+
 /// The viewer's home timeline page, from their feed (built first if they have none)
 /// and, for what lies below the feed's floor, from the statuses.
 pub async fn home_ids(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Result<Vec<StatusId>> {
-    let read = match read(db, viewer, page).await? {
+    let read = match read_alone(db, viewer, page).await? {
         Some(read) => read,
         None => {
             build(db, viewer, FEED_SIZE).await?;
-            match read(db, viewer, page).await? {
+            match read_alone(db, viewer, page).await? {
                 Some(read) => read,
                 // Dropped again at once (housekeeping); the statuses still answer.
                 None => return statuses::home_ids(db, viewer, page).await,
@@ -43,31 +85,34 @@ pub async fn home_ids(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Resul
     if read.stale {
         touch(db, viewer).await?;
     }
-    let lower = page.lower().unwrap_or(i64::MIN);
-    let below_floor = lower < read.floor - 1;
-    if page.ascending() && below_floor {
+    if let Some(ids) = read.answer(page) {
+        return Ok(ids);
+    }
+    if page.ascending() {
         // Paging forward from below the floor: the oldest part is not in the feed.
         return statuses::home_ids(db, viewer, page).await;
     }
+    // The feed ran out above the floor: the rest is older than the feed.
     let mut ids: Vec<StatusId> = read.ids.into_iter().map(StatusId).collect();
-    if page.ascending() {
-        ids.reverse();
-    }
-    let wanted = usize::try_from(page.limit).unwrap_or(0);
-    if ids.len() < wanted && below_floor && !page.ascending() {
-        let rest = Page {
-            max_id: Some(page.max_id.map_or(read.floor, |m| m.min(read.floor))),
-            since_id: page.since_id,
-            min_id: None,
-            limit: page.limit - ids.len() as i64,
-        };
-        ids.extend(statuses::home_ids(db, viewer, rest).await?);
-    }
+    let rest = Page {
+        max_id: Some(page.max_id.map_or(read.floor, |m| m.min(read.floor))),
+        since_id: page.since_id,
+        min_id: None,
+        limit: page.limit - ids.len() as i64,
+    };
+    ids.extend(statuses::home_ids(db, viewer, rest).await?);
     Ok(ids)
 }
 
+async fn read_alone(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Result<Option<Read>> {
+    let mut tx = super::begin_generic(db).await?;
+    let read = read(&mut tx, viewer, page).await?;
+    tx.commit().await?;
+    Ok(read)
+}
+
 /// One page of the viewer's feed in one round trip, or `None` when they have no feed.
-async fn read(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Result<Option<Read>> {
+async fn read(db: &mut PgConnection, viewer: AccountId, page: Page) -> sqlx::Result<Option<Read>> {
     let (joins, rules) = statuses::home_rules();
     let order = page.order();
     let sql = format!(
@@ -78,15 +123,13 @@ async fn read(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Result<Option
             ORDER BY e.status_id {order} LIMIT $4) \
          FROM home_feeds h WHERE h.account_id = $1"
     );
-    let mut tx = super::begin_generic(db).await?;
     let row: Option<(i64, bool, Vec<i64>)> = sqlx::query_as(AssertSqlSafe(sql))
         .bind(viewer)
         .bind(page.max_id.unwrap_or(i64::MAX))
         .bind(page.lower().unwrap_or(i64::MIN))
         .bind(page.limit)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(db)
         .await?;
-    tx.commit().await?;
     Ok(row.map(|(floor, stale, ids)| Read { floor, stale, ids }))
 }
 

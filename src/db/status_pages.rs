@@ -147,9 +147,10 @@ pub struct Standing {
 }
 
 /// How the statuses of `ids` and the originals of the boosts among them stand, with the
-/// viewer's marks (none for a visitor), in one round trip; in no particular order.
+/// viewer's marks (none for a visitor), in one round trip; in no particular order. Run
+/// it within `db::begin_generic`: planning it costs more than running it.
 pub async fn standings(
-    db: &sqlx::PgPool,
+    db: &mut sqlx::PgConnection,
     viewer: Option<AccountId>,
     ids: &[StatusId],
 ) -> sqlx::Result<Vec<Standing>> {
@@ -161,8 +162,7 @@ pub async fn standings(
             "",
         ),
     };
-    let mut tx = super::begin_generic(db).await?;
-    let rows = sqlx::query_as(AssertSqlSafe(format!(
+    sqlx::query_as(AssertSqlSafe(format!(
         "SELECT s.id, s.xmin::text::bigint AS version, \
            CASE WHEN cardinality(s.mention_ids) = 0 THEN 0::bigint ELSE \
              (SELECT coalesce(sum(m.xmin::text::bigint), 0)::bigint FROM accounts m WHERE m.id = ANY (s.mention_ids)) \
@@ -176,8 +176,18 @@ pub async fn standings(
     )))
     .bind(viewer)
     .bind(raw)
-    .fetch_all(&mut *tx)
-    .await?;
+    .fetch_all(db)
+    .await
+}
+
+/// [`standings`] on its own, with the generic plan (see `db::begin_generic`).
+pub async fn standings_of(
+    db: &sqlx::PgPool,
+    viewer: Option<AccountId>,
+    ids: &[StatusId],
+) -> sqlx::Result<Vec<Standing>> {
+    let mut tx = super::begin_generic(db).await?;
+    let rows = standings(&mut tx, viewer, ids).await?;
     tx.commit().await?;
     Ok(rows)
 }

@@ -61,20 +61,33 @@ impl<K: Hash + Eq + Copy> Shelf<K> {
         }
     }
 
-    /// The rendering of `key` if it was made from `version`.
-    fn get(&self, key: K, version: (i64, i64)) -> Option<Arc<Piece>> {
-        let mut g = self.inner.lock().ok()?;
-        if let Some(p) = g.young.get(&key) {
-            return (p.version == version).then(|| p.clone());
+    /// The renderings of `wanted` keys that were made from the given versions, under
+    /// one lock for the whole page (a lock taken per status made requests wait on each
+    /// other whenever the holder was descheduled).
+    fn get_many(&self, wanted: impl Iterator<Item = (K, (i64, i64))>) -> HashMap<K, Arc<Piece>> {
+        let mut found = HashMap::new();
+        let Ok(mut g) = self.inner.lock() else {
+            return found;
+        };
+        for (key, version) in wanted {
+            if let Some(p) = g.young.get(&key) {
+                if p.version == version {
+                    found.insert(key, p.clone());
+                }
+                continue;
+            }
+            let Some(p) = g.old.remove(&key) else {
+                continue;
+            };
+            if p.version != version {
+                continue;
+            }
+            g.young_bytes += p.json.len();
+            g.young.insert(key, p.clone());
+            found.insert(key, p);
+            self.roll(&mut g);
         }
-        let p = g.old.remove(&key)?;
-        if p.version != version {
-            return None;
-        }
-        g.young_bytes += p.json.len();
-        g.young.insert(key, p.clone());
-        self.roll(&mut g);
-        Some(p)
+        found
     }
 
     fn put(&self, key: K, piece: Arc<Piece>) {
@@ -142,31 +155,40 @@ pub async fn page(
     ids: &[StatusId],
     viewer: Option<AccountId>,
 ) -> AppResult<Page> {
-    let standings: HashMap<StatusId, Standing> =
-        db::status_pages::standings(&state.db, viewer, ids)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
+    let standings = db::status_pages::standings_of(&state.db, viewer, ids).await?;
+    page_of(state, ids, standings, viewer).await
+}
+
+/// [`page`] with the standings of `ids` already read.
+pub async fn page_of(
+    state: &AppState,
+    ids: &[StatusId],
+    standings: Vec<Standing>,
+    viewer: Option<AccountId>,
+) -> AppResult<Page> {
+    let standings: HashMap<StatusId, Standing> = standings.into_iter().map(|s| (s.id, s)).collect();
     let kept = &state.rendered;
-    let mut statuses: HashMap<StatusId, Arc<Piece>> = HashMap::new();
-    let mut accounts: HashMap<AccountId, Arc<Piece>> = HashMap::new();
-    let mut missing: Vec<StatusId> = Vec::new();
-    let mut missing_accounts: HashSet<AccountId> = HashSet::new();
-    for s in standings.values() {
-        let kept_status = s
-            .self_contained
-            .then(|| kept.statuses.get(s.id, (s.version, s.mentions_version)))
-            .flatten();
-        match kept_status {
-            Some(p) => drop(statuses.insert(s.id, p)),
-            None => missing.push(s.id),
-        }
-        match kept.accounts.get(s.account_id, (s.account_version, 0)) {
-            Some(p) => drop(accounts.insert(s.account_id, p)),
-            None => drop(missing_accounts.insert(s.account_id)),
-        }
-    }
+    let mut statuses = kept.statuses.get_many(
+        standings
+            .values()
+            .filter(|s| s.self_contained)
+            .map(|s| (s.id, (s.version, s.mentions_version))),
+    );
+    let mut accounts = kept.accounts.get_many(
+        standings
+            .values()
+            .map(|s| (s.account_id, (s.account_version, 0))),
+    );
+    let mut missing: Vec<StatusId> = standings
+        .keys()
+        .filter(|id| !statuses.contains_key(id))
+        .copied()
+        .collect();
+    let mut missing_accounts: HashSet<AccountId> = standings
+        .values()
+        .map(|s| s.account_id)
+        .filter(|a| !accounts.contains_key(a))
+        .collect();
     // Statuses rendered for this viewer alone (polls, emoji), not kept.
     let mut own: HashSet<StatusId> = HashSet::new();
     if !missing.is_empty() {

@@ -186,6 +186,16 @@ pub async fn home_ids(state: &AppState, viewer: &Account, page: Page) -> AppResu
     Ok(db::home_feeds::home_ids(&state.db, viewer.id, page).await?)
 }
 
+/// A page of the viewer's home timeline with how its statuses stand, for the client
+/// API's kept renderings.
+pub async fn home_page(
+    state: &AppState,
+    viewer: &Account,
+    page: Page,
+) -> AppResult<(Vec<StatusId>, Vec<db::status_pages::Standing>)> {
+    Ok(db::home_feeds::home_page(&state.db, viewer.id, page).await?)
+}
+
 pub async fn home(state: &AppState, viewer: &Account, page: Page) -> AppResult<Vec<StatusDetail>> {
     let ids = home_ids(state, viewer, page).await?;
     details(state, &ids, Some(viewer.id)).await

@@ -23,8 +23,8 @@ pub async fn home(
     QueryParams(p): QueryParams<PageParams>,
 ) -> AppResult<Response> {
     let (_, me) = auth.user("read:statuses")?;
-    let ids = timelines::home_ids(&state, me, p.page(20, 40)).await?;
-    let page = rendered::page(&state, &ids, Some(me.id)).await?;
+    let (ids, standings) = timelines::home_page(&state, me, p.page(20, 40)).await?;
+    let page = rendered::page_of(&state, &ids, standings, Some(me.id)).await?;
     Ok(rendered_page(&state, &uri, page))
 }
 
