@@ -74,7 +74,14 @@ pub async fn home_ids(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Resul
     let read = match read_alone(db, viewer, page).await? {
         Some(read) => read,
         None => {
-            build(db, viewer, FEED_SIZE).await?;
+            match build(db, viewer, FEED_SIZE).await {
+                Ok(()) => {}
+                // Building waits on statuses being written; should one of those
+                // writers also wait on it, Postgres ends one side. This page is then
+                // read from the statuses and the next read builds the feed.
+                Err(e) if is_deadlock(&e) => return statuses::home_ids(db, viewer, page).await,
+                Err(e) => return Err(e),
+            }
             match read_alone(db, viewer, page).await? {
                 Some(read) => read,
                 // Dropped again at once (housekeeping); the statuses still answer.
@@ -102,6 +109,12 @@ pub async fn home_ids(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Resul
     };
     ids.extend(statuses::home_ids(db, viewer, rest).await?);
     Ok(ids)
+}
+
+fn is_deadlock(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "40P01")
 }
 
 async fn read_alone(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Result<Option<Read>> {
