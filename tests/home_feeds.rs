@@ -24,6 +24,17 @@ async fn call(app: &TestApp, token: &str, path: &str, fields: &[(&str, &str)]) -
     r.json
 }
 
+/// `token`'s account does `action` (follow, mute, …) to `target`.
+async fn act(app: &TestApp, token: &str, target: AccountId, action: &str, fields: &[(&str, &str)]) {
+    call(
+        app,
+        token,
+        &format!("/api/v1/accounts/{}/{action}", target.0),
+        fields,
+    )
+    .await;
+}
+
 /// Every page of `viewer`'s home timeline of `limit` statuses, newest first, by the
 /// feed path and by the statuses, must be the same; returns the feed path's ids.
 async fn same_pages(app: &TestApp, viewer: AccountId, limit: i64) -> Vec<StatusId> {
@@ -97,20 +108,8 @@ async fn kept_home_feeds_answer_as_the_statuses_do() {
             .unwrap()
             .is_none()
     );
-    call(
-        &app,
-        &alice_t,
-        &format!("/api/v1/accounts/{}/follow", bob.0),
-        &[],
-    )
-    .await;
-    call(
-        &app,
-        &alice_t,
-        &format!("/api/v1/accounts/{}/follow", dave.0),
-        &[],
-    )
-    .await;
+    act(&app, &alice_t, bob, "follow", &[]).await;
+    act(&app, &alice_t, dave, "follow", &[]).await;
 
     // Bob reads his home timeline, so he has a feed too.
     assert_eq!(
@@ -184,63 +183,21 @@ async fn kept_home_feeds_answer_as_the_statuses_do() {
     assert!(before_follow.len() >= 8, "{before_follow:?}");
 
     // Following Carol brings her earlier posts in; the reply to her now shows.
-    call(
-        &app,
-        &alice_t,
-        &format!("/api/v1/accounts/{}/follow", carol.0),
-        &[],
-    )
-    .await;
+    act(&app, &alice_t, carol, "follow", &[]).await;
     let after_follow = same_pages(&app, alice, 5).await;
     assert!(after_follow.len() >= before_follow.len() + 13);
 
     // Languages, boosts off, mutes, blocks and unfollows count at once.
-    call(
-        &app,
-        &alice_t,
-        &format!("/api/v1/accounts/{}/follow", bob.0),
-        &[("languages[]", "en")],
-    )
-    .await;
+    act(&app, &alice_t, bob, "follow", &[("languages[]", "en")]).await;
     same_pages(&app, alice, 3).await;
-    call(
-        &app,
-        &alice_t,
-        &format!("/api/v1/accounts/{}/follow", dave.0),
-        &[("reblogs", "false")],
-    )
-    .await;
+    act(&app, &alice_t, dave, "follow", &[("reblogs", "false")]).await;
     same_pages(&app, alice, 3).await;
-    call(
-        &app,
-        &alice_t,
-        &format!("/api/v1/accounts/{}/mute", carol.0),
-        &[],
-    )
-    .await;
+    act(&app, &alice_t, carol, "mute", &[]).await;
     same_pages(&app, alice, 3).await;
-    call(
-        &app,
-        &alice_t,
-        &format!("/api/v1/accounts/{}/unmute", carol.0),
-        &[],
-    )
-    .await;
-    call(
-        &app,
-        &carol_t,
-        &format!("/api/v1/accounts/{}/block", dave.0),
-        &[],
-    )
-    .await;
+    act(&app, &alice_t, carol, "unmute", &[]).await;
+    act(&app, &carol_t, dave, "block", &[]).await;
     same_pages(&app, alice, 3).await;
-    call(
-        &app,
-        &alice_t,
-        &format!("/api/v1/accounts/{}/unfollow", bob.0),
-        &[],
-    )
-    .await;
+    act(&app, &alice_t, bob, "unfollow", &[]).await;
     let after_unfollow = same_pages(&app, alice, 3).await;
     assert!(after_unfollow.len() < after_follow.len());
 
@@ -321,13 +278,7 @@ async fn a_feed_is_not_written_for_people_who_do_not_read_it() {
     let bob_t = user_token(&app, "bob", "read write follow").await;
     let bob = app.account("bob").await.id;
     forget_feeds(&app).await;
-    call(
-        &app,
-        &alice_t,
-        &format!("/api/v1/accounts/{}/follow", bob.0),
-        &[],
-    )
-    .await;
+    act(&app, &alice_t, bob, "follow", &[]).await;
     post(&app, &bob_t, &[("status", "nobody reads this yet")]).await;
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM home_feed_entries")
         .fetch_one(&app.state.db)

@@ -52,18 +52,17 @@ pub async fn home_page(
     page: Page,
 ) -> sqlx::Result<(Vec<StatusId>, Vec<Standing>)> {
     let mut tx = super::begin_generic(db).await?;
-    if let Some(read) = read(&mut tx, viewer, page).await?
-        && let Some(ids) = read.answer(page)
-    {
+    let read = read(&mut tx, viewer, page).await?;
+    if let Some(ids) = read.as_ref().and_then(|r| r.answer(page)) {
         let standings = status_pages::standings(&mut tx, Some(viewer), &ids).await?;
         tx.commit().await?;
-        if read.stale {
+        if read.is_some_and(|r| r.stale) {
             touch(db, viewer).await?;
         }
         return Ok((ids, standings));
     }
     tx.commit().await?;
-    let ids = home_ids(db, viewer, page).await?;
+    let ids = ids_after(db, viewer, page, read).await?;
     let standings = status_pages::standings_of(db, Some(viewer), &ids).await?;
     Ok((ids, standings))
 }
@@ -71,7 +70,18 @@ pub async fn home_page(
 /// The viewer's home timeline page, from their feed (built first if they have none)
 /// and, for what lies below the feed's floor, from the statuses.
 pub async fn home_ids(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Result<Vec<StatusId>> {
-    let read = match read_alone(db, viewer, page).await? {
+    let read = read_alone(db, viewer, page).await?;
+    ids_after(db, viewer, page, read).await
+}
+
+/// The page, given what reading the feed found (`None`: the viewer has no feed yet).
+async fn ids_after(
+    db: &PgPool,
+    viewer: AccountId,
+    page: Page,
+    read: Option<Read>,
+) -> sqlx::Result<Vec<StatusId>> {
+    let read = match read {
         Some(read) => read,
         None => {
             match build(db, viewer, FEED_SIZE).await {

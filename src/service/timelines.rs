@@ -281,17 +281,6 @@ pub async fn thread(state: &AppState, id: StatusId, viewer: Option<&Account>) ->
     })
 }
 
-/// Public posts chosen by `filter` (public and hashtag timelines of the client API).
-pub async fn public_filtered(
-    state: &AppState,
-    viewer: Option<&Account>,
-    filter: &db::statuses::PublicFilter,
-    page: Page,
-) -> AppResult<Vec<StatusDetail>> {
-    let ids = public_filtered_ids(state, viewer, filter, page).await?;
-    details(state, &ids, viewer.map(|a| a.id)).await
-}
-
 /// A page of the public or a hashtag timeline, as `viewer` may see it.
 pub async fn public_filtered_ids(
     state: &AppState,

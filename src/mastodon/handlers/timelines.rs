@@ -2,7 +2,7 @@
 //! `Link` headers.
 
 use axum::extract::{Path, State};
-use axum::http::{Uri, header};
+use axum::http::{HeaderMap, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -28,16 +28,20 @@ pub async fn home(
     Ok(rendered_page(&state, &uri, page))
 }
 
-/// A rendered page with its `Link` header.
-fn rendered_page(state: &AppState, uri: &Uri, page: rendered::Page) -> Response {
-    let headers = link_header(
+/// The `Link` header of a rendered page.
+fn links(state: &AppState, uri: &Uri, page: &rendered::Page) -> HeaderMap {
+    link_header(
         state,
         uri,
         page.first.map(|i| i.to_string()),
         page.last.map(|i| i.to_string()),
-    );
+    )
+}
+
+/// A rendered page with its `Link` header.
+fn rendered_page(state: &AppState, uri: &Uri, page: rendered::Page) -> Response {
     (
-        headers,
+        links(state, uri, &page),
         [(header::CONTENT_TYPE, "application/json")],
         page.json,
     )
@@ -86,13 +90,9 @@ async fn public_page(
     if viewer.is_some() {
         return Ok(rendered_page(state, uri, page));
     }
-    let headers = link_header(
-        state,
-        uri,
-        page.first.map(|i| i.to_string()),
-        page.last.map(|i| i.to_string()),
-    );
-    Ok(state.public_cache.store(uri, headers, page.json))
+    Ok(state
+        .public_cache
+        .store(uri, links(state, uri, &page), page.json))
 }
 
 pub async fn public(
