@@ -49,7 +49,15 @@ async fn same_pages(app: &TestApp, viewer: AccountId, limit: i64) -> Vec<StatusI
         // The client API's read (ids with their standings) agrees too.
         let (paged, standings) = db::home_feeds::home_page(db, viewer, page).await.unwrap();
         assert_eq!(paged, read, "API page below {max_id:?}");
-        assert!(paged.iter().all(|id| standings.iter().any(|s| s.id == *id)));
+        // Its standings are those read on their own: each status and boosted original once.
+        let alone = db::status_pages::standings_of(db, Some(viewer), &paged)
+            .await
+            .unwrap();
+        assert_eq!(
+            standing_keys(standings),
+            standing_keys(alone),
+            "standings below {max_id:?}"
+        );
         let Some(last) = fed.last() else { break };
         max_id = Some(last.0);
         all.extend(fed);
@@ -68,6 +76,32 @@ async fn same_pages(app: &TestApp, viewer: AccountId, limit: i64) -> Vec<StatusI
         assert_eq!(paged, read, "API page above {from:?}");
     }
     all
+}
+
+/// What tells standings apart, sorted by status.
+fn standing_keys(standings: Vec<db::status_pages::Standing>) -> Vec<String> {
+    let mut keys: Vec<String> = standings
+        .iter()
+        .map(|s| {
+            format!(
+                "{} v{} m{} a{}:{} r{:?} c{} {}{}{}{}{}",
+                s.id.0,
+                s.version,
+                s.mentions_version,
+                s.account_id.0,
+                s.account_version,
+                s.reblog_of_id,
+                s.self_contained,
+                s.favourited,
+                s.reblogged,
+                s.bookmarked,
+                s.pinned,
+                s.muted
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
 }
 
 /// Signing in on the web reads the home page, which builds a feed; these tests start
@@ -179,7 +213,24 @@ async fn kept_home_feeds_answer_as_the_statuses_do() {
     )
     .await;
     post(&app, &alice_t, &[("status", "alice herself")]).await;
+    // Alice's marks, and her own boost of a post her feed also holds.
+    for (id, what) in [
+        (&bob_post, "favourite"),
+        (&bob_post, "reblog"),
+        (&bob_post, "bookmark"),
+        (&carol_post, "favourite"),
+    ] {
+        call(
+            &app,
+            &alice_t,
+            &format!("/api/v1/statuses/{id}/{what}"),
+            &[],
+        )
+        .await;
+    }
     let before_follow = same_pages(&app, alice, 4).await;
+    // One page holding both her boost and the boosted post.
+    assert_eq!(same_pages(&app, alice, 40).await, before_follow);
     assert!(before_follow.len() >= 8, "{before_follow:?}");
 
     // Following Carol brings her earlier posts in; the reply to her now shows.

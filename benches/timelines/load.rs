@@ -154,6 +154,7 @@ async fn client(http: reqwest::Client, target: Arc<Target>, deadline: Instant) -
 
 pub struct Percentiles {
     pub p50: f64,
+    pub p90: f64,
     pub p99: f64,
     pub max: f64,
 }
@@ -170,6 +171,7 @@ pub fn percentiles(mut values: Vec<f64>) -> Percentiles {
     };
     Percentiles {
         p50: at(0.5),
+        p90: at(0.9),
         p99: at(0.99),
         max: values.last().copied().unwrap_or(0.0),
     }

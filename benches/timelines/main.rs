@@ -212,6 +212,7 @@ async fn run(
     let lat = percentiles(run.latencies_ms.clone());
     println!("{name}_requests: {} count", run.requests());
     println!("{name}_latency_p50: {:.2} ms", lat.p50);
+    println!("{name}_latency_p90: {:.2} ms", lat.p90);
     println!("{name}_latency_p99: {:.2} ms", lat.p99);
     println!("{name}_latency_max: {:.2} ms", lat.max);
     println!(

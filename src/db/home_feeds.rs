@@ -8,7 +8,7 @@
 use super::status_pages::{self, Standing};
 use super::statuses::{self, Page};
 use crate::id::{AccountId, StatusId};
-use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, FromRow, PgConnection, PgPool, Row};
 
 /// How many entries a feed keeps (Mastodon's home feeds keep 800); older pages are read
 /// from the statuses.
@@ -30,7 +30,8 @@ struct Read {
 impl Read {
     /// The page's ids newest first, when the feed alone answers it.
     fn answer(&self, page: Page) -> Option<Vec<StatusId>> {
-        let below_floor = page.lower().unwrap_or(i64::MIN) < self.floor - 1;
+        // Status ids are positive, so below a floor of 0 or 1 there is nothing.
+        let below_floor = page.lower().unwrap_or(0).max(0) < self.floor - 1;
         let short = self.ids.len() < usize::try_from(page.limit).unwrap_or(0);
         if below_floor && (page.ascending() || short) {
             return None;
@@ -45,24 +46,27 @@ impl Read {
 
 /// The viewer's home timeline page with how its statuses stand (see
 /// [`status_pages::standings`]). Most pages come whole from the feed, and then both
-/// are read in one transaction.
+/// are read in one statement.
 pub async fn home_page(
     db: &PgPool,
     viewer: AccountId,
     page: Page,
 ) -> sqlx::Result<(Vec<StatusId>, Vec<Standing>)> {
     let mut tx = super::begin_generic(db).await?;
-    let read = read(&mut tx, viewer, page).await?;
-    if let Some(ids) = read.as_ref().and_then(|r| r.answer(page)) {
-        let standings = status_pages::standings(&mut tx, Some(viewer), &ids).await?;
-        tx.commit().await?;
-        if read.is_some_and(|r| r.stale) {
-            touch(db, viewer).await?;
+    let read = read_standing(&mut tx, viewer, page).await?;
+    tx.commit().await?;
+    if let Some((read, standings)) = read {
+        if let Some(ids) = read.answer(page) {
+            if read.stale {
+                touch(db, viewer).await?;
+            }
+            return Ok((ids, standings));
         }
+        let ids = ids_after(db, viewer, page, Some(read)).await?;
+        let standings = status_pages::standings_of(db, Some(viewer), &ids).await?;
         return Ok((ids, standings));
     }
-    tx.commit().await?;
-    let ids = ids_after(db, viewer, page, read).await?;
+    let ids = ids_after(db, viewer, page, None).await?;
     let standings = status_pages::standings_of(db, Some(viewer), &ids).await?;
     Ok((ids, standings))
 }
@@ -134,17 +138,26 @@ async fn read_alone(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Result<
     Ok(read)
 }
 
-/// One page of the viewer's feed in one round trip, or `None` when they have no feed.
-async fn read(db: &mut PgConnection, viewer: AccountId, page: Page) -> sqlx::Result<Option<Read>> {
+/// The entries of the viewer's feed (`$1`) on `page` (`$2`–`$4`) that the home rules
+/// let through, as `columns` of their statuses `s`, in the page's order; `floor` is
+/// the feed's floor as the enclosing query has it.
+fn entries(columns: &str, floor: &str, page: Page) -> String {
     let (joins, rules) = statuses::home_rules();
     let order = page.order();
+    format!(
+        "SELECT {columns} FROM home_feed_entries e JOIN statuses s ON s.id = e.status_id {joins} \
+          WHERE e.account_id = $1 AND e.status_id < $2 AND e.status_id > greatest($3, {floor} - 1) \
+            AND {rules} \
+          ORDER BY e.status_id {order} LIMIT $4"
+    )
+}
+
+/// One page of the viewer's feed in one round trip, or `None` when they have no feed.
+async fn read(db: &mut PgConnection, viewer: AccountId, page: Page) -> sqlx::Result<Option<Read>> {
     let sql = format!(
-        "SELECT h.floor_id, h.read_at < now() - interval '1 hour', ARRAY( \
-           SELECT s.id FROM home_feed_entries e JOIN statuses s ON s.id = e.status_id {joins} \
-            WHERE e.account_id = $1 AND e.status_id < $2 AND e.status_id > greatest($3, h.floor_id - 1) \
-              AND {rules} \
-            ORDER BY e.status_id {order} LIMIT $4) \
-         FROM home_feeds h WHERE h.account_id = $1"
+        "SELECT h.floor_id, h.read_at < now() - interval '1 hour', ARRAY({}) \
+         FROM home_feeds h WHERE h.account_id = $1",
+        entries("s.id", "h.floor_id", page)
     );
     let row: Option<(i64, bool, Vec<i64>)> = sqlx::query_as(AssertSqlSafe(sql))
         .bind(viewer)
@@ -154,6 +167,61 @@ async fn read(db: &mut PgConnection, viewer: AccountId, page: Page) -> sqlx::Res
         .fetch_optional(db)
         .await?;
     Ok(row.map(|(floor, stale, ids)| Read { floor, stale, ids }))
+}
+
+/// [`read`] with the standings of the page's statuses and of the originals of its
+/// boosts, in one statement: the statuses are read once for both.
+async fn read_standing(
+    db: &mut PgConnection,
+    viewer: AccountId,
+    page: Page,
+) -> sqlx::Result<Option<(Read, Vec<Standing>)>> {
+    let source = status_pages::STANDING_SOURCE;
+    let rows = format!(
+        "SELECT *, true AS in_page FROM page \
+         UNION ALL SELECT {source}, false FROM statuses s \
+          WHERE s.id IN (SELECT reblog_of_id FROM page) AND s.id NOT IN (SELECT id FROM page)"
+    );
+    let sql = format!(
+        "WITH h AS (SELECT floor_id, read_at < now() - interval '1 hour' AS stale \
+                    FROM home_feeds WHERE account_id = $1), \
+           page AS ({}) \
+         SELECT h.floor_id, h.stale, st.* FROM h LEFT JOIN ({}) st ON true",
+        entries(source, "(SELECT floor_id FROM h)", page),
+        status_pages::standings_over(&rows, ", s.in_page", true)
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(viewer)
+        .bind(page.max_id.unwrap_or(i64::MAX))
+        .bind(page.lower().unwrap_or(i64::MIN))
+        .bind(page.limit)
+        .fetch_all(db)
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut read = Read {
+        floor: first.try_get("floor_id")?,
+        stale: first.try_get("stale")?,
+        ids: Vec::new(),
+    };
+    let mut standings = Vec::with_capacity(rows.len());
+    for row in &rows {
+        // An empty page still has the feed's row, with nothing joined to it.
+        if row.try_get::<Option<i64>, _>("id")?.is_none() {
+            continue;
+        }
+        if row.try_get("in_page")? {
+            read.ids.push(row.try_get("id")?);
+        }
+        standings.push(Standing::from_row(row)?);
+    }
+    if page.ascending() {
+        read.ids.sort_unstable();
+    } else {
+        read.ids.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    Ok(Some((read, standings)))
 }
 
 async fn touch(db: &PgPool, viewer: AccountId) -> sqlx::Result<()> {

@@ -146,6 +146,34 @@ pub struct Standing {
     pub muted: bool,
 }
 
+/// The columns of a statuses row `s` that its [`Standing`] is worked out from; the
+/// source of [`standings_over`].
+pub(super) const STANDING_SOURCE: &str = "s.id, s.xmin::text::bigint AS version, s.mention_ids, s.account_id, \
+    s.reblog_of_id, NOT (s.has_poll OR s.has_emojis) AS self_contained, s.conversation_uri, s.uri";
+
+/// The standings of the rows `source` gives (the columns of [`STANDING_SOURCE`], and
+/// any that `extra` names as `s.…`), with the marks of the viewer bound as `$1` (none
+/// for a visitor, `with_marks` false).
+pub(super) fn standings_over(source: &str, extra: &str, with_marks: bool) -> String {
+    let (marks, joins) = if with_marks {
+        (MARKS, MARKS_JOINS)
+    } else {
+        (
+            "false AS favourited, false AS reblogged, false AS bookmarked, false AS pinned, false AS muted",
+            "",
+        )
+    };
+    format!(
+        "SELECT s.id, s.version, \
+           CASE WHEN cardinality(s.mention_ids) = 0 THEN 0::bigint ELSE \
+             (SELECT coalesce(sum(m.xmin::text::bigint), 0)::bigint FROM accounts m WHERE m.id = ANY (s.mention_ids)) \
+           END AS mentions_version, \
+           s.account_id, a.xmin::text::bigint AS account_version, s.reblog_of_id, s.self_contained, \
+           {marks}{extra} \
+         FROM ({source}) s JOIN accounts a ON a.id = s.account_id {joins}"
+    )
+}
+
 /// How the statuses of `ids` and the originals of the boosts among them stand, with the
 /// viewer's marks (none for a visitor), in one round trip; in no particular order. Run
 /// it within `db::begin_generic`: planning it costs more than running it.
@@ -155,29 +183,16 @@ pub async fn standings(
     ids: &[StatusId],
 ) -> sqlx::Result<Vec<Standing>> {
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
-    let (marks, joins) = match viewer {
-        Some(_) => (MARKS, MARKS_JOINS),
-        None => (
-            "false AS favourited, false AS reblogged, false AS bookmarked, false AS pinned, false AS muted",
-            "",
-        ),
-    };
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT s.id, s.xmin::text::bigint AS version, \
-           CASE WHEN cardinality(s.mention_ids) = 0 THEN 0::bigint ELSE \
-             (SELECT coalesce(sum(m.xmin::text::bigint), 0)::bigint FROM accounts m WHERE m.id = ANY (s.mention_ids)) \
-           END AS mentions_version, \
-           s.account_id, a.xmin::text::bigint AS account_version, s.reblog_of_id, \
-           NOT (s.has_poll OR s.has_emojis) AS self_contained, \
-           {marks} \
-         FROM statuses s JOIN accounts a ON a.id = s.account_id {joins} \
+    let source = format!(
+        "SELECT {STANDING_SOURCE} FROM statuses s \
          WHERE s.id IN (SELECT unnest($2::bigint[]) \
            UNION SELECT b.reblog_of_id FROM statuses b WHERE b.id = ANY($2) AND b.reblog_of_id IS NOT NULL)"
-    )))
-    .bind(viewer)
-    .bind(raw)
-    .fetch_all(db)
-    .await
+    );
+    sqlx::query_as(AssertSqlSafe(standings_over(&source, "", viewer.is_some())))
+        .bind(viewer)
+        .bind(raw)
+        .fetch_all(db)
+        .await
 }
 
 /// [`standings`] on its own, with the generic plan (see `db::begin_generic`).
