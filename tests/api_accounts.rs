@@ -43,6 +43,21 @@ async fn accounts_relationships_follows_and_blocks() {
     .await;
     assert_eq!(many.json.as_array().unwrap().len(), 2);
     assert_eq!(many.json[0]["username"], "bob");
+    // More than 40 distinct ids is refused, as Mastodon does.
+    let too_many: String = (1..=41).map(|n| format!("id[]={n}&")).collect();
+    let refused = get(&app.base, &format!("/api/v1/accounts?{too_many}"), &alice).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json["error"], "Mastodon::ValidationError");
+    // Forty, Bob among them and asked for twice, are answered.
+    let forty: String = (1..=39).map(|n| format!("id[]={n}&")).collect();
+    let allowed = get(
+        &app.base,
+        &format!("/api/v1/accounts?{forty}id[]={b_id}&id[]={b_id}"),
+        &alice,
+    )
+    .await;
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.json);
+    assert_eq!(allowed.json[0]["username"], "bob");
 
     let follow = send_json(
         &app.base,

@@ -541,6 +541,15 @@ async fn edits_keep_history_and_the_rest_of_the_status_endpoints() {
         "only what bob may see"
     );
     assert_eq!(many.json[0]["id"], id.as_str());
+    // Asking twice for one status counts once; more than 20 distinct ids is refused.
+    let twice: String = (0..25).map(|_| format!("id[]={id}&")).collect();
+    let same = get(&app.base, &format!("/api/v1/statuses?{twice}"), &bob).await;
+    assert_eq!(same.status, StatusCode::OK, "{}", same.json);
+    assert_eq!(same.json.as_array().unwrap().len(), 1);
+    let too_many: String = (1..=21).map(|n| format!("id[]={n}&")).collect();
+    let refused = get(&app.base, &format!("/api/v1/statuses?{too_many}"), &bob).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json, json!({"error": "Mastodon::ValidationError"}));
 }
 
 #[tokio::test]

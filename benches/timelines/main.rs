@@ -110,7 +110,10 @@ async fn bench() -> BenchResult<()> {
 async fn seeded(db_url: &str, scratch: &std::path::Path, o: &SeedOptions) -> BenchResult<AppState> {
     let mut config = Config::default();
     config.instance.url = INSTANCE_URL.into();
-    config.database.url = format!("{db_url}?application_name={BENCH_APP}");
+    let mut url = url::Url::parse(db_url).map_err(|e| format!("{db_url:?}: {e}"))?;
+    url.query_pairs_mut()
+        .append_pair("application_name", BENCH_APP);
+    config.database.url = url.to_string();
     config.database.max_connections = 2;
     config.storage.data_dir = scratch.join("data");
     for attempt in 0..2 {

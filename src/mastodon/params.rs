@@ -328,6 +328,43 @@ fn short(key: &str) -> String {
 /// Deserialisers that take what Mastodon clients send: strings for every form value,
 /// numbers or strings for ids, `"1"`/`"on"` for booleans, `""` for unset. Use with
 /// `#[serde(default, deserialize_with = "lenient::…")]` (the `default` covers absence).
+/// `id[]=…` of the endpoints that take several records at once.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Ids {
+    #[serde(default, deserialize_with = "lenient::string_or_vec")]
+    id: Vec<String>,
+}
+
+impl Ids {
+    /// The ids asked for, each once and in the order first asked. Mastodon refuses more
+    /// than `most` distinct ones (422); ids that are not numbers match nothing.
+    pub fn at_most<T: std::str::FromStr>(&self, most: usize) -> crate::error::AppResult<Vec<T>> {
+        let mut seen = std::collections::HashSet::new();
+        let distinct: Vec<&str> = self
+            .id
+            .iter()
+            .map(|raw| raw.trim())
+            .filter(|raw| seen.insert(*raw))
+            .collect();
+        if distinct.len() > most {
+            return Err(crate::error::AppError::invalid("Mastodon::ValidationError"));
+        }
+        Ok(distinct
+            .into_iter()
+            .filter_map(|raw| raw.parse().ok())
+            .collect())
+    }
+
+    /// The first `n` ids asked for that are numbers, where Mastodon ignores the rest.
+    pub fn first<T: std::str::FromStr>(&self, n: usize) -> Vec<T> {
+        self.id
+            .iter()
+            .take(n)
+            .filter_map(|raw| raw.parse().ok())
+            .collect()
+    }
+}
+
 pub mod lenient {
     use serde::Deserialize;
     use serde::de::{Deserializer, Error, Unexpected};

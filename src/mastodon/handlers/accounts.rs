@@ -15,7 +15,7 @@ use crate::mastodon::auth::{Auth, MaybeAuth};
 use crate::mastodon::entities::account::{Account, CredentialAccount, Relationship};
 use crate::mastodon::entities::status::Status;
 use crate::mastodon::pagination::{PageParams, link_header, next_link};
-use crate::mastodon::params::{Params, QueryParams, lenient};
+use crate::mastodon::params::{Ids, Params, QueryParams, lenient};
 use crate::mastodon::present;
 use crate::service::{blocks, follows, timelines};
 use crate::state::AppState;
@@ -55,12 +55,6 @@ pub async fn show(
     Ok(Json(present::account(&state, &find(&state, &id).await?)))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Ids {
-    #[serde(default, deserialize_with = "lenient::string_or_vec")]
-    id: Vec<String>,
-}
-
 /// `GET /api/v1/accounts?id[]=…`: the ones that exist, in the order asked (40 at most).
 pub async fn index(
     State(state): State<AppState>,
@@ -68,11 +62,7 @@ pub async fn index(
     QueryParams(p): QueryParams<Ids>,
 ) -> AppResult<Json<Vec<Account>>> {
     auth.viewer("read:accounts")?;
-    let ids: Vec<AccountId> =
-        p.id.iter()
-            .take(40)
-            .filter_map(|i| i.parse().ok())
-            .collect();
+    let ids: Vec<AccountId> = p.at_most(40)?;
     let found = db::accounts::find_many_in_order(&state.db, &ids).await?;
     Ok(Json(
         found
@@ -107,11 +97,7 @@ pub async fn relationships(
     QueryParams(p): QueryParams<Ids>,
 ) -> AppResult<Json<Vec<Relationship>>> {
     let (_, me) = auth.user("read:follows")?;
-    let ids: Vec<AccountId> =
-        p.id.iter()
-            .take(40)
-            .filter_map(|i| i.parse().ok())
-            .collect();
+    let ids: Vec<AccountId> = p.first(40);
     let found: Vec<AccountId> = db::accounts::find_many(&state.db, &ids)
         .await?
         .into_iter()
@@ -516,10 +502,7 @@ pub async fn familiar_followers(
 ) -> AppResult<Json<Vec<FamiliarFollowers>>> {
     let (_, me) = auth.user("read:follows")?;
     let mut out = Vec::new();
-    for raw in p.id.iter().take(40) {
-        let Ok(target) = raw.parse::<AccountId>() else {
-            continue;
-        };
+    for target in p.first::<AccountId>(40) {
         let ids = db::follows::familiar_followers(&state.db, me.id, target, 40).await?;
         let found = db::accounts::find_many_in_order(&state.db, &ids).await?;
         out.push(FamiliarFollowers {

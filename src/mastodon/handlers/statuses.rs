@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::id::StatusId;
 use crate::mastodon::auth::{Auth, MaybeAuth};
 use crate::mastodon::entities::status::Status;
-use crate::mastodon::params::{Params, lenient};
+use crate::mastodon::params::{Ids, Params, QueryParams, lenient};
 use crate::mastodon::present;
 use crate::service::statuses::{self as statuses_service, NewPost};
 use crate::service::{favourites, timelines};
@@ -341,24 +341,15 @@ pub async fn source(
     }))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Ids {
-    #[serde(default, deserialize_with = "lenient::string_or_vec")]
-    id: Vec<String>,
-}
-
-/// `GET /api/v1/statuses?id[]=`: those the viewer may see, in the order asked.
+/// `GET /api/v1/statuses?id[]=`: those the viewer may see, in the order asked (20 at
+/// most).
 pub async fn index(
     State(state): State<AppState>,
     auth: MaybeAuth,
-    crate::mastodon::params::QueryParams(p): crate::mastodon::params::QueryParams<Ids>,
+    QueryParams(p): QueryParams<Ids>,
 ) -> AppResult<Json<Vec<Status>>> {
     let viewer = auth.viewer("read:statuses")?;
-    let ids: Vec<StatusId> =
-        p.id.iter()
-            .take(20)
-            .filter_map(|raw| raw.parse().ok())
-            .collect();
+    let ids: Vec<StatusId> = p.at_most(20)?;
     let details = timelines::visible_details(&state, &ids, viewer.map(|v| v.id)).await?;
     Ok(Json(present::statuses(&state, &details, viewer)))
 }
