@@ -7,7 +7,7 @@ mod snapshot;
 mod support;
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 use support::TestApp;
 use support::api::{self, get, send_json, user_token};
 
@@ -548,6 +548,80 @@ async fn followers_can_be_removed_familiar_followers_and_account_search() {
     let found = get(&app.base, "/api/v1/accounts/search?q=car", &carol).await;
     assert_eq!(found.status, StatusCode::OK);
     assert_eq!(found.json[0]["username"], "carol", "{}", found.json);
+}
+
+#[tokio::test]
+async fn account_search_pages_with_limit_offset_and_following() {
+    let app = TestApp::start().await;
+    let viewer = user_token(&app, "viewer", "read write follow").await;
+    for n in 0..24 {
+        app.create_user(&format!("sam{n:02}")).await;
+    }
+    let names = |found: &Value| -> Vec<String> {
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["username"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Mastodon's default page is 40, so all 24 come at once; 20 was a cap before.
+    let all = get(&app.base, "/api/v1/accounts/search?q=sam", &viewer).await;
+    assert_eq!(all.status, StatusCode::OK);
+    let all = names(&all.json);
+    assert_eq!(all.len(), 24);
+    let first = get(&app.base, "/api/v1/accounts/search?q=sam&limit=10", &viewer).await;
+    let rest = get(
+        &app.base,
+        "/api/v1/accounts/search?q=sam&limit=30&offset=10",
+        &viewer,
+    )
+    .await;
+    let paged: Vec<String> = names(&first.json)
+        .into_iter()
+        .chain(names(&rest.json))
+        .collect();
+    assert_eq!(paged, all, "offset continues where the first page ended");
+    let v2 = get(
+        &app.base,
+        "/api/v2/search?q=sam&type=accounts&offset=20",
+        &viewer,
+    )
+    .await;
+    assert_eq!(names(&v2.json["accounts"]), all[20..].to_vec());
+
+    // `following=true` keeps the accounts the viewer follows.
+    let sam07 = app.account("sam07").await.id;
+    let follow = send_json(
+        &app.base,
+        Method::POST,
+        &format!("/api/v1/accounts/{sam07}/follow"),
+        &viewer,
+        None,
+    )
+    .await;
+    assert_eq!(follow.status, StatusCode::OK);
+    let followed = get(
+        &app.base,
+        "/api/v1/accounts/search?q=sam&following=true",
+        &viewer,
+    )
+    .await;
+    assert_eq!(names(&followed.json), vec!["sam07"]);
+    let v2 = get(&app.base, "/api/v2/search?q=sam&following=true", &viewer).await;
+    assert_eq!(names(&v2.json["accounts"]), vec!["sam07"]);
+    // A full handle names one account, kept only when followed.
+    let domain = app.state.urls.domain().to_string();
+    for (who, expected) in [("sam07", vec!["sam07"]), ("sam08", vec![])] {
+        let exact = get(
+            &app.base,
+            &format!("/api/v1/accounts/search?q={who}@{domain}&following=true"),
+            &viewer,
+        )
+        .await;
+        assert_eq!(exact.status, StatusCode::OK);
+        assert_eq!(names(&exact.json), expected, "{who}");
+    }
 }
 
 #[tokio::test]

@@ -343,9 +343,14 @@ async fn a_looked_up_profile_shows_its_recent_public_posts() {
     let second = post(&b, &bob, "A newer public post", None).await;
     let private = post_private(&b, &bob, "only for followers").await;
 
-    let found = starling::service::search::search(&a.state, &format!("@bob@{}", domain(&b)), true)
-        .await
-        .unwrap();
+    let found = starling::service::search::search(
+        &a.state,
+        &format!("@bob@{}", domain(&b)),
+        true,
+        starling::service::search::Window::first(20),
+    )
+    .await
+    .unwrap();
     assert_eq!(found.accounts.len(), 1);
     settle(&[&a, &b]).await;
     assert!(copy_of(&a, &first.uri).await.is_some());

@@ -476,8 +476,16 @@ pub async fn find_by_uri(db: impl Executor<'_>, uri: &str) -> sqlx::Result<Optio
     .await
 }
 
-/// Accounts whose username or display name starts with `prefix`, local ones first.
-pub async fn search(db: impl Executor<'_>, prefix: &str, limit: i64) -> sqlx::Result<Vec<Account>> {
+/// Accounts whose username or display name starts with `prefix`, local ones first, then
+/// by followers; `skip` and `limit` page through them, and `followed_by` keeps only those
+/// that account follows.
+pub async fn search(
+    db: impl Executor<'_>,
+    prefix: &str,
+    followed_by: Option<AccountId>,
+    skip: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Account>> {
     let pattern = format!(
         "{}%",
         prefix
@@ -489,9 +497,12 @@ pub async fn search(db: impl Executor<'_>, prefix: &str, limit: i64) -> sqlx::Re
         "SELECT {COLUMNS} FROM accounts a WHERE a.suspended_at IS NULL AND a.actor_type <> 'Application' \
            AND (a.username ILIKE $1 OR a.display_name ILIKE $1) \
            AND (a.domain IS NOT NULL OR EXISTS (SELECT 1 FROM users u WHERE u.account_id = a.id AND u.confirmed_at IS NOT NULL)) \
-         ORDER BY (a.domain IS NULL) DESC, a.followers_count DESC, a.id LIMIT $2"
+           AND ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM follows f WHERE f.account_id = $2 AND f.target_account_id = a.id)) \
+         ORDER BY (a.domain IS NULL) DESC, a.followers_count DESC, a.id OFFSET $3 LIMIT $4"
     )))
     .bind(pattern)
+    .bind(followed_by)
+    .bind(skip)
     .bind(limit)
     .fetch_all(db)
     .await

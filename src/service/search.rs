@@ -3,6 +3,7 @@
 use crate::db;
 use crate::db::accounts::Account;
 use crate::error::{AppError, AppResult};
+use crate::id::AccountId;
 use crate::service::remote_accounts;
 use crate::state::AppState;
 
@@ -23,6 +24,26 @@ pub fn classify(q: &str) -> Query<'_> {
     }
 }
 
+/// Which of the matching accounts a search answers with: `limit` after skipping `skip`,
+/// only those `followed_by` follows when set (Mastodon's `offset`, `limit`, `following`).
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub skip: u64,
+    pub limit: u64,
+    pub followed_by: Option<AccountId>,
+}
+
+impl Window {
+    /// The first `limit` matches, whoever follows them.
+    pub fn first(limit: u64) -> Self {
+        Window {
+            skip: 0,
+            limit,
+            followed_by: None,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Found {
     pub accounts: Vec<Account>,
@@ -30,11 +51,16 @@ pub struct Found {
 }
 
 /// Accounts or posts matching `q`. A link is tried as a profile, then as a post.
-pub async fn search(state: &AppState, q: &str, may_resolve: bool) -> AppResult<Found> {
+pub async fn search(
+    state: &AppState,
+    q: &str,
+    may_resolve: bool,
+    window: Window,
+) -> AppResult<Found> {
     if let Query::Url(u) = classify(q)
         && may_resolve
     {
-        return match accounts(state, q, true).await {
+        return match accounts(state, q, true, window).await {
             Ok(accounts) => Ok(Found {
                 accounts,
                 statuses: Vec::new(),
@@ -51,45 +77,69 @@ pub async fn search(state: &AppState, q: &str, may_resolve: bool) -> AppResult<F
         };
     }
     Ok(Found {
-        accounts: accounts(state, q, may_resolve).await?,
+        accounts: accounts(state, q, may_resolve, window).await?,
         statuses: Vec::new(),
     })
 }
 
-/// Accounts matching `q`. Looking up other servers (a handle or a URL) is for signed-in
-/// people only, so visitors cannot make us fetch on their behalf.
-pub async fn accounts(state: &AppState, q: &str, may_resolve: bool) -> AppResult<Vec<Account>> {
+/// Accounts matching `q`, in `window`. Looking up other servers (a handle or a URL) is
+/// for signed-in people only, so visitors cannot make us fetch on their behalf.
+pub async fn accounts(
+    state: &AppState,
+    q: &str,
+    may_resolve: bool,
+    window: Window,
+) -> AppResult<Vec<Account>> {
     let q = q.trim();
-    if q.is_empty() || q.chars().count() > 300 {
+    if q.is_empty() || q.chars().count() > 300 || window.limit == 0 {
         return Ok(Vec::new());
     }
-    match classify(q) {
+    let exact = match classify(q) {
+        Query::Text("") => return Ok(Vec::new()),
+        Query::Text(t) => {
+            let skip = i64::try_from(window.skip).unwrap_or(i64::MAX);
+            let limit = i64::try_from(window.limit).unwrap_or(i64::MAX);
+            return Ok(db::accounts::search(&state.db, t, window.followed_by, skip, limit).await?);
+        }
+        // A handle or a link names one account: only the first page holds it.
+        _ if window.skip > 0 => return Ok(Vec::new()),
         Query::Handle(h) if may_resolve => {
             let found = remote_accounts::resolve_handle(state, h).await?;
             backfill_if_new(state, &found).await?;
-            Ok(vec![found])
+            vec![found]
         }
-        Query::Url(u) if may_resolve => {
-            if let Some(local) = local_by_url(state, u).await? {
-                return Ok(vec![local]);
+        Query::Url(u) if may_resolve => match local_by_url(state, u).await? {
+            Some(local) => vec![local],
+            None => {
+                let found = remote_accounts::fetch_and_store(state, u).await?;
+                backfill_if_new(state, &found).await?;
+                vec![found]
             }
-            let found = remote_accounts::fetch_and_store(state, u).await?;
-            backfill_if_new(state, &found).await?;
-            Ok(vec![found])
-        }
+        },
         Query::Handle(h) => {
             let (user, domain) = h.trim_start_matches('@').split_once('@').unwrap_or((h, ""));
             let domain =
                 Some(domain.to_lowercase()).filter(|d| *d != state.urls.domain().to_lowercase());
-            Ok(db::accounts::find_by_handles(&state.db, &[(user.to_lowercase(), domain)]).await?)
+            db::accounts::find_by_handles(&state.db, &[(user.to_lowercase(), domain)]).await?
         }
-        Query::Url(u) => Ok(db::accounts::find_by_uri(&state.db, u)
+        Query::Url(u) => db::accounts::find_by_uri(&state.db, u)
             .await?
             .into_iter()
-            .collect()),
-        Query::Text("") => Ok(Vec::new()),
-        Query::Text(t) => Ok(db::accounts::search(&state.db, t, 20).await?),
+            .collect(),
+    };
+    let Some(follower) = window.followed_by else {
+        return Ok(exact);
+    };
+    let mut kept = Vec::with_capacity(exact.len());
+    for account in exact {
+        if db::follows::relationship(&state.db, follower, account.id)
+            .await?
+            .following
+        {
+            kept.push(account);
+        }
     }
+    Ok(kept)
 }
 
 /// `GET /api/v1/accounts/lookup`: the account `acct` names (`user` here, `user@domain`
@@ -102,7 +152,10 @@ pub async fn lookup(state: &AppState, acct: &str, may_resolve: bool) -> AppResul
     } else if may_resolve {
         remote_accounts::resolve_handle(state, acct).await.ok()
     } else {
-        accounts(state, acct, false).await?.into_iter().next()
+        accounts(state, acct, false, Window::first(1))
+            .await?
+            .into_iter()
+            .next()
     };
     found
         .filter(|a| a.actor_type != "Application")

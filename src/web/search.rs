@@ -24,31 +24,32 @@ pub async fn index(
 ) -> PageResult<Response> {
     let query = q.q.unwrap_or_default();
     let signed_in = session.viewer.is_some();
-    let (found, message) = match search::search(&state, &query, signed_in).await {
-        Ok(found)
-            if found.accounts.is_empty()
-                && found.statuses.is_empty()
-                && !query.trim().is_empty() =>
-        {
-            (
-                search::Found::default(),
-                Some("No accounts found.".to_string()),
-            )
-        }
-        Ok(found) => (found, None),
-        Err(e)
-            if matches!(
-                e.kind,
-                ErrorKind::NotFound | ErrorKind::Validation | ErrorKind::Unavailable
-            ) =>
-        {
-            (
-                search::Found::default(),
-                Some(format!("Nothing found: {}", e.message())),
-            )
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (found, message) =
+        match search::search(&state, &query, signed_in, search::Window::first(20)).await {
+            Ok(found)
+                if found.accounts.is_empty()
+                    && found.statuses.is_empty()
+                    && !query.trim().is_empty() =>
+            {
+                (
+                    search::Found::default(),
+                    Some("No accounts found.".to_string()),
+                )
+            }
+            Ok(found) => (found, None),
+            Err(e)
+                if matches!(
+                    e.kind,
+                    ErrorKind::NotFound | ErrorKind::Validation | ErrorKind::Unavailable
+                ) =>
+            {
+                (
+                    search::Found::default(),
+                    Some(format!("Nothing found: {}", e.message())),
+                )
+            }
+            Err(e) => return Err(e.into()),
+        };
     let viewer = session.viewer.as_ref().map(|v| &v.account);
     let statuses =
         crate::service::timelines::details(&state, &found.statuses, viewer.map(|v| v.id)).await?;

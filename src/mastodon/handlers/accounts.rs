@@ -523,8 +523,12 @@ pub struct AccountSearch {
     q: String,
     #[serde(default, deserialize_with = "lenient::limit")]
     limit: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::option_u64")]
+    offset: Option<u64>,
     #[serde(default, deserialize_with = "lenient::bool")]
     resolve: bool,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    following: bool,
 }
 
 /// `GET /api/v1/accounts/search`: accounts by name or handle (resolving others' only for
@@ -534,16 +538,19 @@ pub async fn search(
     auth: Auth,
     QueryParams(p): QueryParams<AccountSearch>,
 ) -> AppResult<Json<Vec<Account>>> {
-    let (_, _me) = auth.user("read:accounts")?;
-    let limit = p.limit.unwrap_or(40).clamp(1, 80) as usize;
-    let found = crate::service::search::accounts(&state, &p.q, p.resolve)
+    let (_, me) = auth.user("read:accounts")?;
+    let window = crate::service::search::Window {
+        skip: p.offset.unwrap_or(0),
+        limit: p.limit.unwrap_or(40).clamp(1, 80),
+        followed_by: p.following.then_some(me.id),
+    };
+    let found = crate::service::search::accounts(&state, &p.q, p.resolve, window)
         .await
         .unwrap_or_default();
     Ok(Json(
         found
             .iter()
             .filter(|a| a.is_addressable())
-            .take(limit)
             .map(|a| present::account(&state, a))
             .collect(),
     ))

@@ -28,6 +28,8 @@ pub struct SearchParams {
     limit: Option<u64>,
     #[serde(default, deserialize_with = "lenient::option_u64")]
     offset: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    following: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -57,14 +59,20 @@ pub async fn v2(
     }
     let resolve = p.resolve && viewer.is_some();
     if wants("accounts") || wants("statuses") {
+        let window = search::Window {
+            skip: p.offset.unwrap_or(0),
+            limit: limit as u64,
+            followed_by: viewer.filter(|_| p.following).map(|v| v.id),
+        };
         // What cannot be found (or fetched) is simply not in the results.
-        let found = search::search(&state, q, resolve).await.unwrap_or_default();
+        let found = search::search(&state, q, resolve, window)
+            .await
+            .unwrap_or_default();
         if wants("accounts") {
             out.accounts = found
                 .accounts
                 .iter()
                 .filter(|a| a.is_addressable())
-                .take(limit)
                 .map(|a| present::account(&state, a))
                 .collect();
         }
