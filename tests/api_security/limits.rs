@@ -132,9 +132,21 @@ async fn s25_page_sizes_are_capped_and_callers_without_rights_are_refused_before
         .await;
     let found = search.json["accounts"].as_array().unwrap().len();
     assert!(found > 0 && found <= 40, "{found}");
-    // Lists by id take 20 statuses and 40 accounts at most.
+    // Lists by id take 20 statuses at most; more is refused (422, as Mastodon).
+    assert!(posts.len() > 20);
     let by_ids = rig
         .get(&format!("/api/v1/statuses?{ids_query}"), Some(&rig.alice))
+        .await;
+    assert_eq!(by_ids.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(by_ids.json["error"], "Mastodon::ValidationError");
+    let twenty: String = posts
+        .iter()
+        .take(20)
+        .map(|p| format!("id[]={}", p.id))
+        .collect::<Vec<_>>()
+        .join("&");
+    let by_ids = rig
+        .get(&format!("/api/v1/statuses?{twenty}"), Some(&rig.alice))
         .await;
     assert_eq!(by_ids.json.as_array().unwrap().len(), 20);
 
