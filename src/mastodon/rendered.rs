@@ -20,9 +20,12 @@ use crate::db;
 use crate::db::status_pages::Standing;
 use crate::error::{AppError, AppResult};
 use crate::id::{AccountId, StatusId};
+use crate::mastodon::pagination::link_header;
 use crate::mastodon::present;
 use crate::service::timelines::{self, StatusDetail};
 use crate::state::AppState;
+use axum::http::{HeaderMap, Uri, header};
+use axum::response::{IntoResponse, Response};
 
 /// Bytes of kept renderings at most, per kind.
 const STATUS_BYTES: usize = 24 * 1024 * 1024;
@@ -127,6 +130,28 @@ pub struct Page {
     pub first: Option<StatusId>,
     pub last: Option<StatusId>,
     pub json: Vec<u8>,
+}
+
+impl Page {
+    /// The `Link` header of this page of the list at `uri`.
+    pub fn links(&self, state: &AppState, uri: &Uri) -> HeaderMap {
+        link_header(
+            state,
+            uri,
+            self.first.map(|i| i.to_string()),
+            self.last.map(|i| i.to_string()),
+        )
+    }
+
+    /// The page as the answer to `uri`, with its `Link` header.
+    pub fn into_response(self, state: &AppState, uri: &Uri) -> Response {
+        (
+            self.links(state, uri),
+            [(header::CONTENT_TYPE, "application/json")],
+            self.json,
+        )
+            .into_response()
+    }
 }
 
 fn internal(e: serde_json::Error) -> AppError {

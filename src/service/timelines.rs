@@ -292,15 +292,14 @@ pub async fn public_filtered_ids(
     Ok(db::statuses::public_filtered_ids(&state.db, filter, v, page).await?)
 }
 
-/// An account's posts as its API timeline filters them.
-pub async fn account_filtered(
+/// The ids of an account's posts as its API timeline filters them, newest first.
+pub async fn account_filtered_ids(
     state: &AppState,
     account: &Account,
     viewer: Option<&Account>,
     filter: &db::statuses::AccountFilter,
     page: Page,
-) -> AppResult<Vec<StatusDetail>> {
+) -> AppResult<Vec<StatusId>> {
     let v = viewer.map(|a| a.id);
-    let ids = db::statuses::account_filtered_ids(&state.db, account.id, filter, v, page).await?;
-    details(state, &ids, v).await
+    Ok(db::statuses::account_filtered_ids(&state.db, account.id, filter, v, page).await?)
 }

@@ -14,11 +14,13 @@ use crate::id::AccountId;
 use crate::mastodon::auth::{Auth, MaybeAuth};
 use crate::mastodon::entities::account::{Account, CredentialAccount, Relationship};
 use crate::mastodon::entities::status::Status;
-use crate::mastodon::pagination::{PageParams, link_header, next_link};
+use crate::mastodon::pagination::{PageParams, next_link};
 use crate::mastodon::params::{Ids, Params, QueryParams, lenient};
 use crate::mastodon::present;
+use crate::mastodon::rendered;
 use crate::service::{blocks, follows, timelines};
 use crate::state::AppState;
+use axum::response::{IntoResponse, Response};
 
 /// `GET /api/v1/accounts/verify_credentials`: `read:accounts` (or `profile`).
 pub async fn verify_credentials(
@@ -228,16 +230,16 @@ pub async fn statuses(
     uri: Uri,
     Path(id): Path<String>,
     QueryParams(p): QueryParams<StatusesParams>,
-) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
+) -> AppResult<Response> {
     let viewer = auth.viewer("read:statuses")?;
     let account = find(&state, &id).await?;
     if account.suspended_at.is_some() {
-        return Ok((HeaderMap::new(), Json(Vec::new())));
+        return Ok(Json(Vec::<Status>::new()).into_response());
     }
     let tagged = match p.tagged.as_deref().map(|t| t.trim_start_matches('#')) {
         Some(t) if !t.is_empty() => match db::tags::find(&state.db, t).await? {
             Some(tag) => Some(tag.id),
-            None => return Ok((HeaderMap::new(), Json(Vec::new()))),
+            None => return Ok(Json(Vec::<Status>::new()).into_response()),
         },
         _ => None,
     };
@@ -248,12 +250,11 @@ pub async fn statuses(
         pinned: p.pinned,
         tagged,
     };
-    let details =
-        timelines::account_filtered(&state, &account, viewer, &filter, p.page.page(20, 40)).await?;
-    let statuses = present::statuses(&state, &details, viewer);
-    let first = statuses.first().map(|s| s.id.clone());
-    let last = statuses.last().map(|s| s.id.clone());
-    Ok((link_header(&state, &uri, first, last), Json(statuses)))
+    let ids =
+        timelines::account_filtered_ids(&state, &account, viewer, &filter, p.page.page(20, 40))
+            .await?;
+    let page = rendered::page(&state, &ids, viewer.map(|v| v.id)).await?;
+    Ok(page.into_response(&state, &uri))
 }
 
 async fn follow_list(

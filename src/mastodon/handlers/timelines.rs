@@ -2,15 +2,15 @@
 //! `Link` headers.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::Uri;
+use axum::response::Response;
 use serde::Deserialize;
 
 use crate::db;
 use crate::db::statuses::PublicFilter;
 use crate::error::AppResult;
 use crate::mastodon::auth::{Auth, MaybeAuth};
-use crate::mastodon::pagination::{PageParams, link_header};
+use crate::mastodon::pagination::PageParams;
 use crate::mastodon::params::{QueryParams, lenient};
 use crate::mastodon::rendered;
 use crate::service::timelines;
@@ -25,27 +25,7 @@ pub async fn home(
     let (_, me) = auth.user("read:statuses")?;
     let (ids, standings) = timelines::home_page(&state, me, p.page(20, 40)).await?;
     let page = rendered::page_of(&state, &ids, standings, Some(me.id)).await?;
-    Ok(rendered_page(&state, &uri, page))
-}
-
-/// The `Link` header of a rendered page.
-fn links(state: &AppState, uri: &Uri, page: &rendered::Page) -> HeaderMap {
-    link_header(
-        state,
-        uri,
-        page.first.map(|i| i.to_string()),
-        page.last.map(|i| i.to_string()),
-    )
-}
-
-/// A rendered page with its `Link` header.
-fn rendered_page(state: &AppState, uri: &Uri, page: rendered::Page) -> Response {
-    (
-        links(state, uri, &page),
-        [(header::CONTENT_TYPE, "application/json")],
-        page.json,
-    )
-        .into_response()
+    Ok(page.into_response(&state, &uri))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,11 +68,11 @@ async fn public_page(
     let ids = timelines::public_filtered_ids(state, viewer, filter, page).await?;
     let page = rendered::page(state, &ids, viewer.map(|v| v.id)).await?;
     if viewer.is_some() {
-        return Ok(rendered_page(state, uri, page));
+        return Ok(page.into_response(state, uri));
     }
     Ok(state
         .public_cache
-        .store(uri, links(state, uri, &page), page.json))
+        .store(uri, page.links(state, uri), page.json))
 }
 
 pub async fn public(
@@ -150,7 +130,7 @@ pub async fn tag(
             last: None,
             json: b"[]".to_vec(),
         };
-        return Ok(rendered_page(&state, &uri, nothing));
+        return Ok(nothing.into_response(&state, &uri));
     }
     let filter = PublicFilter {
         local_only: p.local,
