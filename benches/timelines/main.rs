@@ -167,6 +167,7 @@ async fn measure(state: &AppState, server: &Server) -> BenchResult<()> {
         "# {CLIENTS} clients, keep-alive, one request at a time each; {} s warm-up, {seconds} s measured per timeline; targets: home p99 <= 15 ms, public >= 2000 requests/s",
         WARM_UP.as_secs()
     );
+    println!("machine_sha256_speed: {:.0} MB/s", machine_speed());
     let home = Target {
         url: format!("{}/api/v1/timelines/home?limit={HOME_LIMIT}", server.base),
         token: Some(token),
@@ -188,6 +189,20 @@ async fn measure(state: &AppState, server: &Server) -> BenchResult<()> {
     } else {
         Err(failures.join("; "))
     }
+}
+
+/// How fast this machine hashes on one core right now. Shared machines drift by a
+/// quarter within an hour; comparing runs is only fair at similar figures.
+fn machine_speed() -> f64 {
+    use sha2::{Digest, Sha256};
+    let block = vec![0x5au8; 1 << 20];
+    let started = Instant::now();
+    let mut hasher = Sha256::new();
+    for _ in 0..128 {
+        hasher.update(&block);
+    }
+    std::hint::black_box(hasher.finalize());
+    128.0 / started.elapsed().as_secs_f64().max(1e-9)
 }
 
 /// Warm-up, then the measured run of one timeline; prints its figures.
