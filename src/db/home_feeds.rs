@@ -159,13 +159,10 @@ async fn read(db: &mut PgConnection, viewer: AccountId, page: Page) -> sqlx::Res
          FROM home_feeds h WHERE h.account_id = $1",
         entries("s.id", "h.floor_id", page)
     );
-    let row: Option<(i64, bool, Vec<i64>)> = sqlx::query_as(AssertSqlSafe(sql))
-        .bind(viewer)
-        .bind(page.max_id.unwrap_or(i64::MAX))
-        .bind(page.lower().unwrap_or(i64::MIN))
-        .bind(page.limit)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<(i64, bool, Vec<i64>)> =
+        sqlx::query_as_with(AssertSqlSafe(sql), page.arguments(Some(viewer))?)
+            .fetch_optional(db)
+            .await?;
     Ok(row.map(|(floor, stale, ids)| Read { floor, stale, ids }))
 }
 
@@ -190,11 +187,7 @@ async fn read_standing(
         entries(source, "(SELECT floor_id FROM h)", page),
         status_pages::standings_over(&rows, ", s.in_page", true)
     );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(viewer)
-        .bind(page.max_id.unwrap_or(i64::MAX))
-        .bind(page.lower().unwrap_or(i64::MIN))
-        .bind(page.limit)
+    let rows = sqlx::query_with(AssertSqlSafe(sql), page.arguments(Some(viewer))?)
         .fetch_all(db)
         .await?;
     let Some(first) = rows.first() else {

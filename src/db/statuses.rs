@@ -148,6 +148,23 @@ impl Page {
     pub fn order(&self) -> &'static str {
         if self.ascending() { "ASC" } else { "DESC" }
     }
+
+    /// The parameters every page query takes: `$1` the viewer (or who the page is
+    /// for), `$2` the id the page lies below, `$3` the id it lies above, `$4` how many.
+    pub(super) fn arguments(
+        &self,
+        viewer: Option<AccountId>,
+    ) -> sqlx::Result<sqlx::postgres::PgArguments> {
+        use sqlx::Arguments;
+        let mut args = sqlx::postgres::PgArguments::default();
+        args.add(viewer).map_err(sqlx::Error::Encode)?;
+        args.add(self.max_id.unwrap_or(i64::MAX))
+            .map_err(sqlx::Error::Encode)?;
+        args.add(self.lower().unwrap_or(i64::MIN))
+            .map_err(sqlx::Error::Encode)?;
+        args.add(self.limit).map_err(sqlx::Error::Encode)?;
+        Ok(args)
+    }
 }
 
 /// SQL condition for home, public and hashtag timelines: nothing by (or boosted from)
@@ -218,13 +235,10 @@ async fn fetch_page(
     viewer: Option<AccountId>,
     page: Page,
 ) -> sqlx::Result<Vec<StatusId>> {
-    let mut ids: Vec<StatusId> = sqlx::query_scalar(AssertSqlSafe(sql))
-        .bind(viewer)
-        .bind(page.max_id.unwrap_or(i64::MAX))
-        .bind(page.lower().unwrap_or(i64::MIN))
-        .bind(page.limit)
-        .fetch_all(db)
-        .await?;
+    let mut ids: Vec<StatusId> =
+        sqlx::query_scalar_with(AssertSqlSafe(sql), page.arguments(viewer)?)
+            .fetch_all(db)
+            .await?;
     if page.ascending() {
         ids.reverse();
     }

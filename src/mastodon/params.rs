@@ -325,9 +325,6 @@ fn short(key: &str) -> String {
     }
 }
 
-/// Deserialisers that take what Mastodon clients send: strings for every form value,
-/// numbers or strings for ids, `"1"`/`"on"` for booleans, `""` for unset. Use with
-/// `#[serde(default, deserialize_with = "lenient::…")]` (the `default` covers absence).
 /// `id[]=…` of the endpoints that take several records at once.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct Ids {
@@ -365,6 +362,9 @@ impl Ids {
     }
 }
 
+/// Deserialisers that take what Mastodon clients send: strings for every form value,
+/// numbers or strings for ids, `"1"`/`"on"` for booleans, `""` for unset. Use with
+/// `#[serde(default, deserialize_with = "lenient::…")]` (the `default` covers absence).
 pub mod lenient {
     use serde::Deserialize;
     use serde::de::{Deserializer, Error, Unexpected};
