@@ -486,13 +486,7 @@ pub async fn search(
     skip: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<Account>> {
-    let pattern = format!(
-        "{}%",
-        prefix
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = super::like_prefix(prefix);
     sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM accounts a WHERE a.suspended_at IS NULL AND a.actor_type <> 'Application' \
            AND (a.username ILIKE $1 OR a.display_name ILIKE $1) \

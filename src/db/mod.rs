@@ -140,6 +140,27 @@ pub async fn begin_generic(
         .await
 }
 
+/// A `LIKE` pattern matching what starts with `prefix` taken literally (its `\`, `%`
+/// and `_` escaped).
+pub(crate) fn like_prefix(prefix: &str) -> String {
+    format!(
+        "{}%",
+        prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
 pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_prefix_takes_wildcards_literally() {
+        assert_eq!(super::like_prefix("a_b%c\\"), "a\\_b\\%c\\\\%");
+        assert_eq!(super::like_prefix(""), "%");
+    }
 }

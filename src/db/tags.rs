@@ -74,14 +74,7 @@ pub async fn search_prefix(
     viewer: Option<AccountId>,
     limit: i64,
 ) -> sqlx::Result<Vec<Tag>> {
-    let pattern = format!(
-        "{}%",
-        prefix
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = super::like_prefix(&prefix.to_lowercase());
     let sql = format!(
         "SELECT t.id, t.name FROM tags t WHERE lower(t.name) LIKE $1 \
          AND EXISTS (SELECT 1 FROM statuses_tags st JOIN statuses s ON s.id = st.status_id \
