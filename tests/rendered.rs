@@ -43,6 +43,24 @@ async fn same(app: &TestApp, ids: &[StatusId], viewers: &[Option<AccountId>]) {
                 page.first.map(|i| i.to_string()).as_deref(),
                 fresh[0]["id"].as_str()
             );
+            // Several lists at once (a thread's ancestors and descendants): each as
+            // its own page would be.
+            let (older, newer) = ids.split_at(ids.len() / 2);
+            let lists = rendered::pages(&app.state, &[older, newer], viewer)
+                .await
+                .unwrap();
+            assert_eq!(lists.len(), 2);
+            for (list, part) in lists.iter().zip([older, newer]) {
+                let kept: Value = serde_json::from_slice(&list.json).expect("valid JSON");
+                let details = timelines::details(&app.state, part, viewer).await.unwrap();
+                let fresh = serde_json::to_value(present::statuses(
+                    &app.state,
+                    &details,
+                    viewer_row.as_ref(),
+                ))
+                .unwrap();
+                assert_eq!(kept, fresh, "viewer {viewer:?}, round {round}, lists");
+            }
         }
     }
 }

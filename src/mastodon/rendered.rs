@@ -191,6 +191,32 @@ pub async fn page_of(
     standings: Vec<Standing>,
     viewer: Option<AccountId>,
 ) -> AppResult<Page> {
+    let mut pages = render(state, &[ids], standings, viewer).await?;
+    pages
+        .pop()
+        .ok_or_else(|| AppError::internal("rendering statuses: no page"))
+}
+
+/// Several lists of statuses (a thread's ancestors and descendants), each as [`page`]
+/// renders it, with the standings of all read in one round trip.
+pub async fn pages(
+    state: &AppState,
+    lists: &[&[StatusId]],
+    viewer: Option<AccountId>,
+) -> AppResult<Vec<Page>> {
+    let all: Vec<StatusId> = lists.iter().flat_map(|l| l.iter().copied()).collect();
+    let standings = db::status_pages::standings_of(&state.db, viewer, &all).await?;
+    render(state, lists, standings, viewer).await
+}
+
+/// The pages of `lists`, from the standings of all their statuses (and of the
+/// originals of their boosts).
+async fn render(
+    state: &AppState,
+    lists: &[&[StatusId]],
+    standings: Vec<Standing>,
+    viewer: Option<AccountId>,
+) -> AppResult<Vec<Page>> {
     let standings: HashMap<StatusId, Standing> = standings.into_iter().map(|s| (s.id, s)).collect();
     let kept = &state.rendered;
     let mut statuses = kept.statuses.get_many(
@@ -268,23 +294,7 @@ pub async fn page_of(
         own: &own,
         viewer,
     };
-    let mut json = Vec::with_capacity(ids.len() * 1800 + 2);
-    json.push(b'[');
-    let (mut first, mut last) = (None, None);
-    for &id in ids {
-        let mark = json.len();
-        if !json.ends_with(b"[") {
-            json.push(b',');
-        }
-        if parts.write(&mut json, id, true) {
-            first.get_or_insert(id);
-            last = Some(id);
-        } else {
-            json.truncate(mark);
-        }
-    }
-    json.push(b']');
-    Ok(Page { first, last, json })
+    Ok(lists.iter().map(|ids| parts.page(ids)).collect())
 }
 
 fn account_piece(
@@ -312,6 +322,27 @@ struct Parts<'a> {
 }
 
 impl Parts<'_> {
+    /// The statuses of `ids` that are all there, in order, as one JSON array.
+    fn page(&self, ids: &[StatusId]) -> Page {
+        let mut json = Vec::with_capacity(ids.len() * 1800 + 2);
+        json.push(b'[');
+        let (mut first, mut last) = (None, None);
+        for &id in ids {
+            let mark = json.len();
+            if !json.ends_with(b"[") {
+                json.push(b',');
+            }
+            if self.write(&mut json, id, true) {
+                first.get_or_insert(id);
+                last = Some(id);
+            } else {
+                json.truncate(mark);
+            }
+        }
+        json.push(b']');
+        Page { first, last, json }
+    }
+
     /// Writes status `id` (with its original, for a boost); false when something it
     /// needs is gone, and then what was written is to be dropped.
     fn write(&self, out: &mut Vec<u8>, id: StatusId, outer: bool) -> bool {

@@ -245,32 +245,54 @@ pub struct Thread {
     pub descendants: Vec<(StatusDetail, i32)>,
 }
 
-/// A status with the conversation around it, as far as the viewer may see. A status
-/// the viewer may not see is "not found", exactly like one that does not exist.
-pub async fn thread(state: &AppState, id: StatusId, viewer: Option<&Account>) -> AppResult<Thread> {
-    let v = viewer.map(|a| a.id);
-    let status = db::statuses::find_visible(&state.db, id, v)
+/// The conversation around a status, as ids: what it answers, oldest first, and the
+/// replies below it, depth first in time order, each with its depth (1 = direct reply).
+pub struct ThreadIds {
+    pub ancestors: Vec<StatusId>,
+    pub descendants: Vec<(StatusId, i32)>,
+}
+
+/// The ids of the conversation around status `id`, as far as the viewer may see. A
+/// status the viewer may not see is "not found", exactly like one that does not exist,
+/// and so is a boost (it has no conversation of its own).
+pub async fn thread_ids(
+    state: &AppState,
+    id: StatusId,
+    viewer: Option<AccountId>,
+) -> AppResult<ThreadIds> {
+    let status = db::statuses::find_visible(&state.db, id, viewer)
         .await?
         .ok_or_else(AppError::not_found)?;
     if status.reblog_of_id.is_some() {
         return Err(AppError::not_found());
     }
-    let ancestor_ids = db::statuses::ancestor_ids(&state.db, id, v).await?;
-    let descendant_rows = db::statuses::descendant_ids(&state.db, id, v).await?;
-    let mut all: Vec<StatusId> = ancestor_ids.clone();
+    Ok(ThreadIds {
+        ancestors: db::statuses::ancestor_ids(&state.db, id, viewer).await?,
+        descendants: db::statuses::descendant_ids(&state.db, id, viewer).await?,
+    })
+}
+
+/// A status with the conversation around it, as far as the viewer may see (see
+/// [`thread_ids`]).
+pub async fn thread(state: &AppState, id: StatusId, viewer: Option<&Account>) -> AppResult<Thread> {
+    let v = viewer.map(|a| a.id);
+    let ids = thread_ids(state, id, v).await?;
+    let mut all: Vec<StatusId> = ids.ancestors.clone();
     all.push(id);
-    all.extend(descendant_rows.iter().map(|(d, _)| *d));
+    all.extend(ids.descendants.iter().map(|(d, _)| *d));
     let mut loaded: HashMap<StatusId, StatusDetail> = details(state, &all, v)
         .await?
         .into_iter()
         .map(|d| (d.status.id, d))
         .collect();
     let focus = loaded.remove(&id).ok_or_else(AppError::not_found)?;
-    let ancestors = ancestor_ids
+    let ancestors = ids
+        .ancestors
         .iter()
         .filter_map(|a| loaded.remove(a))
         .collect();
-    let descendants = descendant_rows
+    let descendants = ids
+        .descendants
         .iter()
         .filter_map(|(d, depth)| loaded.remove(d).map(|x| (x, *depth)))
         .collect();

@@ -2,7 +2,8 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::db;
@@ -13,7 +14,7 @@ use crate::id::StatusId;
 use crate::mastodon::auth::{Auth, MaybeAuth};
 use crate::mastodon::entities::status::Status;
 use crate::mastodon::params::{Ids, Params, QueryParams, lenient};
-use crate::mastodon::present;
+use crate::mastodon::{present, rendered};
 use crate::service::statuses::{self as statuses_service, NewPost};
 use crate::service::{favourites, timelines};
 use crate::state::AppState;
@@ -130,24 +131,29 @@ pub async fn delete(
     Ok(Json(shown))
 }
 
-#[derive(Debug, Serialize)]
-pub struct Context {
-    pub ancestors: Vec<Status>,
-    pub descendants: Vec<Status>,
-}
-
+/// `GET /api/v1/statuses/:id/context`: what the status answers and the replies below
+/// it, put together from kept renderings like the timelines.
 pub async fn context(
     State(state): State<AppState>,
     auth: MaybeAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<Context>> {
-    let viewer = auth.viewer("read:statuses")?;
-    let thread = timelines::thread(&state, status_id(&id)?, viewer).await?;
-    let descendants: Vec<_> = thread.descendants.into_iter().map(|(d, _)| d).collect();
-    Ok(Json(Context {
-        ancestors: present::statuses(&state, &thread.ancestors, viewer),
-        descendants: present::statuses(&state, &descendants, viewer),
-    }))
+) -> AppResult<Response> {
+    let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
+    let thread = timelines::thread_ids(&state, status_id(&id)?, viewer).await?;
+    let descendants: Vec<StatusId> = thread.descendants.iter().map(|(d, _)| *d).collect();
+    let mut lists = rendered::pages(&state, &[&thread.ancestors, &descendants], viewer)
+        .await?
+        .into_iter();
+    let (Some(ancestors), Some(descendants)) = (lists.next(), lists.next()) else {
+        return Err(AppError::internal("rendering a thread: a list is missing"));
+    };
+    let mut json = Vec::with_capacity(ancestors.json.len() + descendants.json.len() + 32);
+    json.extend_from_slice(b"{\"ancestors\":");
+    json.extend_from_slice(&ancestors.json);
+    json.extend_from_slice(b",\"descendants\":");
+    json.extend_from_slice(&descendants.json);
+    json.push(b'}');
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 pub async fn favourite(
