@@ -18,6 +18,10 @@ pub const FEED_SIZE: i64 = 800;
 /// people who have not signed in for two weeks).
 const IDLE_DAYS: i32 = 14;
 
+/// Whether the feed's owner (`home_feeds` row `h`) last read it over an hour ago: its
+/// read time is kept that coarsely, so most reads write nothing.
+const STALE: &str = "h.read_at < now() - interval '1 hour'";
+
 /// What one read of a feed found.
 struct Read {
     /// Every candidate with an id at or above this is in the feed.
@@ -161,8 +165,7 @@ fn entries(columns: &str, floor: &str, page: Page) -> String {
 /// One page of the viewer's feed in one round trip, or `None` when they have no feed.
 async fn read(db: &mut PgConnection, viewer: AccountId, page: Page) -> sqlx::Result<Option<Read>> {
     let sql = format!(
-        "SELECT h.floor_id, h.read_at < now() - interval '1 hour', ARRAY({}) \
-         FROM home_feeds h WHERE h.account_id = $1",
+        "SELECT h.floor_id, {STALE}, ARRAY({}) FROM home_feeds h WHERE h.account_id = $1",
         entries("s.id", "h.floor_id", page)
     );
     let row: Option<(i64, bool, Vec<i64>)> =
@@ -186,8 +189,7 @@ async fn read_standing(
           WHERE s.id IN (SELECT reblog_of_id FROM page) AND s.id NOT IN (SELECT id FROM page)"
     );
     let sql = format!(
-        "WITH h AS (SELECT floor_id, read_at < now() - interval '1 hour' AS stale \
-                    FROM home_feeds WHERE account_id = $1), \
+        "WITH h AS (SELECT floor_id, {STALE} AS stale FROM home_feeds h WHERE account_id = $1), \
            page AS ({}) \
          SELECT h.floor_id, h.stale, st.* FROM h LEFT JOIN ({}) st ON true",
         entries(source, "(SELECT floor_id FROM h)", page),
