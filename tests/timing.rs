@@ -37,9 +37,17 @@ async fn s28_log_in_time_does_not_tell_whether_a_name_exists() {
     }
     known.sort();
     unknown.sort();
-    let (k, u) = (known[7].as_secs_f64(), unknown[7].as_secs_f64());
+    // The lower quartile: on a loaded machine each attempt takes either its own time
+    // or that plus a scheduler slice (seen: ~20 ms or ~30 ms, in any mix), so medians
+    // of the two paths can land in different modes by chance; what other work adds
+    // to an attempt does not reach its lower quartile. A leak (no argon2 for unknown
+    // names) would still show as ~20 ms against well under 1 ms.
+    let (k, u) = (known[3].as_secs_f64(), unknown[3].as_secs_f64());
     let ratio = k.max(u) / k.min(u);
     // Both paths run one argon2 verification; the catalogue asks for < 20 % apart, and
     // a loaded 2-core CI machine needs some slack on top of that.
-    assert!(ratio < 1.5, "median known {k:.3}s vs unknown {u:.3}s");
+    assert!(
+        ratio < 1.5,
+        "lower quartiles: known {k:.3}s vs unknown {u:.3}s"
+    );
 }
