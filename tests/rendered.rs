@@ -46,7 +46,7 @@ async fn same(app: &TestApp, ids: &[StatusId], viewers: &[Option<AccountId>]) {
             // Several lists at once (a thread's ancestors and descendants): each as
             // its own page would be.
             let (older, newer) = ids.split_at(ids.len() / 2);
-            let lists = rendered::pages(&app.state, &[older, newer], viewer)
+            let lists = rendered::pages(&app.state, [older, newer], viewer)
                 .await
                 .unwrap();
             assert_eq!(lists.len(), 2);

@@ -62,9 +62,7 @@ pub async fn home_page(
     viewer: AccountId,
     page: Page,
 ) -> sqlx::Result<(Vec<StatusId>, Vec<Standing>)> {
-    let mut conn = db.acquire().await?;
-    let read = read_standing(&mut conn, viewer, page).await?;
-    drop(conn);
+    let read = read_standing(&mut *db.acquire().await?, viewer, page).await?;
     if let Some((read, standings)) = read {
         if let Some(ids) = read.answer(page) {
             if read.stale {

@@ -191,19 +191,17 @@ pub async fn page_of(
     standings: Vec<Standing>,
     viewer: Option<AccountId>,
 ) -> AppResult<Page> {
-    let mut pages = render(state, &[ids], standings, viewer).await?;
-    pages
-        .pop()
-        .ok_or_else(|| AppError::internal("rendering statuses: no page"))
+    let [page] = render(state, [ids], standings, viewer).await?;
+    Ok(page)
 }
 
 /// Several lists of statuses (a thread's ancestors and descendants), each as [`page`]
 /// renders it, with the standings of all read in one round trip.
-pub async fn pages(
+pub async fn pages<const N: usize>(
     state: &AppState,
-    lists: &[&[StatusId]],
+    lists: [&[StatusId]; N],
     viewer: Option<AccountId>,
-) -> AppResult<Vec<Page>> {
+) -> AppResult<[Page; N]> {
     let all: Vec<StatusId> = lists.iter().flat_map(|l| l.iter().copied()).collect();
     let standings = db::status_pages::standings_of(&state.db, viewer, &all).await?;
     render(state, lists, standings, viewer).await
@@ -211,12 +209,12 @@ pub async fn pages(
 
 /// The pages of `lists`, from the standings of all their statuses (and of the
 /// originals of their boosts).
-async fn render(
+async fn render<const N: usize>(
     state: &AppState,
-    lists: &[&[StatusId]],
+    lists: [&[StatusId]; N],
     standings: Vec<Standing>,
     viewer: Option<AccountId>,
-) -> AppResult<Vec<Page>> {
+) -> AppResult<[Page; N]> {
     let standings: HashMap<StatusId, Standing> = standings.into_iter().map(|s| (s.id, s)).collect();
     let kept = &state.rendered;
     let mut statuses = kept.statuses.get_many(
@@ -294,7 +292,7 @@ async fn render(
         own: &own,
         viewer,
     };
-    Ok(lists.iter().map(|ids| parts.page(ids)).collect())
+    Ok(lists.map(|ids| parts.page(ids)))
 }
 
 fn account_piece(

@@ -141,12 +141,8 @@ pub async fn context(
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
     let thread = timelines::thread_ids(&state, status_id(&id)?, viewer).await?;
     let descendants: Vec<StatusId> = thread.descendants.iter().map(|(d, _)| *d).collect();
-    let mut lists = rendered::pages(&state, &[&thread.ancestors, &descendants], viewer)
-        .await?
-        .into_iter();
-    let (Some(ancestors), Some(descendants)) = (lists.next(), lists.next()) else {
-        return Err(AppError::internal("rendering a thread: a list is missing"));
-    };
+    let [ancestors, descendants] =
+        rendered::pages(&state, [&thread.ancestors, &descendants], viewer).await?;
     let mut json = Vec::with_capacity(ancestors.json.len() + descendants.json.len() + 32);
     json.extend_from_slice(b"{\"ancestors\":");
     json.extend_from_slice(&ancestors.json);
