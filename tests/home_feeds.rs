@@ -1,6 +1,7 @@
 //! Kept home feeds answer exactly as reading the statuses would: after posts, replies,
-//! boosts, direct messages, follows made after the posts, mutes, blocks, unfollows,
-//! boosts turned off, trimming and dropping idle feeds, every page of the feed path
+//! boosts, direct messages, follows made after the posts, edits of languages and
+//! mentions, mutes, blocks, unfollows, boosts turned off and on, trimming and dropping
+//! idle feeds, every page of the feed path
 //! equals the same page read from the statuses.
 
 mod support;
@@ -76,6 +77,10 @@ async fn same_pages(app: &TestApp, viewer: AccountId, limit: i64) -> Vec<StatusI
         assert_eq!(paged, read, "API page above {from:?}");
     }
     all
+}
+
+fn id(s: &str) -> StatusId {
+    StatusId(s.parse().expect("numeric id"))
 }
 
 /// What tells standings apart, sorted by status.
@@ -176,17 +181,17 @@ async fn kept_home_feeds_answer_as_the_statuses_do() {
         &[("status", "@alice direct"), ("visibility", "direct")],
     )
     .await;
-    post(
+    let to_carol = post(
         &app,
         &bob_t,
         &[("status", "@carol direct"), ("visibility", "direct")],
     )
     .await;
-    post(&app, &bob_t, &[("status", "bob en"), ("language", "en")]).await;
+    let bob_en = post(&app, &bob_t, &[("status", "bob en"), ("language", "en")]).await;
     post(&app, &bob_t, &[("status", "bob de"), ("language", "de")]).await;
     let carol_post = post(&app, &carol_t, &[("status", "carol public")]).await;
     // Dave replies to Carol, whom Alice does not follow yet, and to Bob, whom she does.
-    post(
+    let to_carol_reply = post(
         &app,
         &dave_t,
         &[("status", "@carol hi"), ("in_reply_to_id", &carol_post)],
@@ -241,12 +246,61 @@ async fn kept_home_feeds_answer_as_the_statuses_do() {
     // Languages, boosts off, mutes, blocks and unfollows count at once.
     act(&app, &alice_t, bob, "follow", &[("languages[]", "en")]).await;
     same_pages(&app, alice, 3).await;
+    // An edit into a language the follow did not ask for takes the post out.
+    let edited = support::api::send_json(
+        &app.base,
+        reqwest::Method::PUT,
+        &format!("/api/v1/statuses/{bob_en}"),
+        &bob_t,
+        Some(serde_json::json!({"status": "bob now de", "language": "de"})),
+    )
+    .await;
+    assert_eq!(edited.status, 200, "{}", edited.json);
+    assert!(!same_pages(&app, alice, 3).await.contains(&id(&bob_en)));
+    act(&app, &alice_t, bob, "follow", &[("languages[]", "de")]).await;
+    assert!(same_pages(&app, alice, 3).await.contains(&id(&bob_en)));
+    act(&app, &alice_t, bob, "follow", &[("languages[]", "en")]).await;
+    same_pages(&app, alice, 3).await;
+    // A direct message edited to mention Alice reaches her feed.
+    assert!(!same_pages(&app, alice, 40).await.contains(&id(&to_carol)));
+    let edited = support::api::send_json(
+        &app.base,
+        reqwest::Method::PUT,
+        &format!("/api/v1/statuses/{to_carol}"),
+        &bob_t,
+        Some(serde_json::json!({"status": "@carol @alice direct"})),
+    )
+    .await;
+    assert_eq!(edited.status, 200, "{}", edited.json);
+    assert!(same_pages(&app, alice, 40).await.contains(&id(&to_carol)));
+    act(&app, &alice_t, dave, "follow", &[("reblogs", "false")]).await;
+    let no_boosts = same_pages(&app, alice, 3).await;
+    act(&app, &alice_t, dave, "follow", &[("reblogs", "true")]).await;
+    assert!(same_pages(&app, alice, 3).await.len() > no_boosts.len());
     act(&app, &alice_t, dave, "follow", &[("reblogs", "false")]).await;
     same_pages(&app, alice, 3).await;
     act(&app, &alice_t, carol, "mute", &[]).await;
     same_pages(&app, alice, 3).await;
     act(&app, &alice_t, carol, "unmute", &[]).await;
+    // Unfollowing Carol takes Dave's reply to her out; following her again brings it back.
+    act(&app, &alice_t, carol, "unfollow", &[]).await;
+    assert!(
+        !same_pages(&app, alice, 3)
+            .await
+            .contains(&id(&to_carol_reply))
+    );
+    act(&app, &alice_t, carol, "follow", &[]).await;
+    assert!(
+        same_pages(&app, alice, 3)
+            .await
+            .contains(&id(&to_carol_reply))
+    );
     act(&app, &carol_t, dave, "block", &[]).await;
+    same_pages(&app, alice, 3).await;
+    act(&app, &alice_t, dave, "block", &[]).await;
+    same_pages(&app, alice, 3).await;
+    act(&app, &alice_t, dave, "unblock", &[]).await;
+    act(&app, &alice_t, dave, "follow", &[("reblogs", "false")]).await;
     same_pages(&app, alice, 3).await;
     act(&app, &alice_t, bob, "unfollow", &[]).await;
     let after_unfollow = same_pages(&app, alice, 3).await;

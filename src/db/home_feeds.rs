@@ -2,8 +2,10 @@
 //! statuses by them and by the accounts they follow, written as statuses arrive, so a
 //! page is a walk over about as many rows as it shows. A feed is built at its owner's
 //! first read, kept while they read it and dropped after two weeks without reading.
-//! Entries are candidates; every page still applies the home timeline's rules
-//! ([`statuses::home_rules`]), so blocks, mutes and unfollows count at once.
+//! Entries are what the home timeline shows by the rules that depend on statuses and
+//! follows, applied as those are written (migration 0016); a page checks blocks and
+//! mutes ([`READ_RULES`]), so those count at once. Feeds answer as reading the
+//! statuses by [`statuses::home_rules`] does.
 
 use super::status_pages::{self, Standing};
 use super::statuses::{self, Page};
@@ -146,16 +148,29 @@ async fn read_alone(db: &PgPool, viewer: AccountId, page: Page) -> sqlx::Result<
     Ok(read)
 }
 
-/// The entries of the viewer's feed (`$1`) on `page` (`$2`–`$4`) that the home rules
+/// What a page of a feed still checks of an entry `e` for its status `s`: the rules
+/// the feed's writers cannot apply, because they change without a write to statuses or
+/// follows. Nothing by accounts the viewer `$1` blocks, nor boosts of their posts;
+/// nothing by accounts they mute or that block them, nor boosts of posts by either,
+/// their own statuses aside. Direct messages are checked again for a mention (the
+/// writers place them by their mentions too; this costs nothing).
+const READ_RULES: &str = "NOT (s.account_id = ANY (v.blocked)) \
+    AND (s.account_id = $1 OR NOT (s.account_id = ANY (v.blocked_by) OR s.account_id = ANY (v.muted) \
+         OR (s.visibility = 'direct' AND NOT $1 = ANY (s.mention_ids)))) \
+    AND (e.reblog_author_id IS NULL OR NOT (e.reblog_author_id = ANY (v.blocked) \
+         OR e.reblog_author_id = ANY (v.blocked_by) \
+         OR (s.account_id <> $1 AND e.reblog_author_id = ANY (v.muted))))";
+
+/// The entries of the viewer's feed (`$1`) on `page` (`$2`–`$4`) that [`READ_RULES`]
 /// let through, as `columns` of their statuses `s`, in the page's order; `floor` is
 /// the feed's floor as the enclosing query has it.
 fn entries(columns: &str, floor: &str, page: Page) -> String {
-    let (joins, rules) = statuses::home_rules();
+    let lists = statuses::VIEWER_LISTS;
     let order = page.order();
     format!(
-        "SELECT {columns} FROM home_feed_entries e JOIN statuses s ON s.id = e.status_id {joins} \
+        "SELECT {columns} FROM home_feed_entries e JOIN statuses s ON s.id = e.status_id CROSS JOIN {lists} v \
           WHERE e.account_id = $1 AND e.status_id < $2 AND e.status_id > greatest($3, {floor} - 1) \
-            AND {rules} \
+            AND {READ_RULES} \
           ORDER BY e.status_id {order} LIMIT $4"
     )
 }
@@ -231,8 +246,8 @@ async fn touch(db: &PgPool, viewer: AccountId) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Builds the viewer's feed from their newest `size` candidates (own statuses and
-/// those of followed accounts); nothing when they already have one. The advisory locks
+/// Builds the viewer's feed from the newest `size` statuses it shows (their own and
+/// those of followed accounts, by the home rules); nothing when they already have one. The advisory locks
 /// (see the migration) make statuses and follows written meanwhile land in it.
 pub async fn build(db: &PgPool, viewer: AccountId, size: i64) -> sqlx::Result<()> {
     let mut tx = db.begin().await?;
@@ -258,21 +273,31 @@ pub async fn build(db: &PgPool, viewer: AccountId, size: i64) -> sqlx::Result<()
     .bind(viewer)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "WITH picked AS ( \
-           SELECT id FROM statuses \
-            WHERE account_id = $1 OR account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1) \
-            ORDER BY id DESC LIMIT $2), \
-         kept AS (INSERT INTO home_feed_entries (account_id, status_id) SELECT $1, id FROM picked \
-                  ON CONFLICT DO NOTHING) \
-         UPDATE home_feeds SET floor_id = CASE WHEN (SELECT count(*) FROM picked) < $2 THEN 0 \
-                                               ELSE (SELECT min(id) FROM picked) END \
-          WHERE account_id = $1",
+    // The newest `size` statuses the feed shows (migration 0016's `home_feed_shows`).
+    let picked: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM statuses s \
+          WHERE (account_id = $1 OR account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1)) \
+            AND home_feed_shows($1, s.id) \
+          ORDER BY id DESC LIMIT $2",
     )
     .bind(viewer)
     .bind(size)
-    .execute(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
+    let floor = match picked.last() {
+        Some(&oldest) if picked.len() as i64 >= size => oldest,
+        _ => 0,
+    };
+    sqlx::query("UPDATE home_feeds SET floor_id = $2 WHERE account_id = $1")
+        .bind(viewer)
+        .bind(floor)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SELECT home_feed_put($1, $2)")
+        .bind(viewer)
+        .bind(&picked)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await
 }
 

@@ -245,10 +245,18 @@ async fn fetch_page(
     Ok(ids)
 }
 
+/// The accounts viewer `$1` blocks, is blocked by and mutes (mutes not yet expired),
+/// as one row of arrays `blocked`, `blocked_by` and `muted`, read once per query.
+pub(super) const VIEWER_LISTS: &str = "(SELECT \
+      ARRAY(SELECT target_account_id FROM blocks WHERE account_id = $1) AS blocked, \
+      ARRAY(SELECT account_id FROM blocks WHERE target_account_id = $1) AS blocked_by, \
+      ARRAY(SELECT target_account_id FROM mutes WHERE account_id = $1 \
+              AND (expires_at IS NULL OR expires_at > now())) AS muted)";
+
 /// The rules of the home timeline for a status `s` by the viewer `$1` or an account
 /// they follow, as (joins, condition): the joins bring `f`, the viewer's follow of the
-/// author, `rf`, their follow of the account replied to, and `v`, the accounts the viewer blocks, is blocked by and mutes, read once
-/// per query. Replies only when they answer the viewer, the author themself or someone
+/// author, `rf`, their follow of the account replied to, and `v`, the viewer's
+/// [`VIEWER_LISTS`]. Replies only when they answer the viewer, the author themself or someone
 /// the viewer follows; boosts unless the viewer turned them off for that account, and
 /// only of posts the viewer may see; posts in a language the follow did not ask for are
 /// left out; nothing by or boosted from accounts the viewer blocks or mutes (their own
@@ -256,14 +264,16 @@ async fn fetch_page(
 /// someone they follow, so followers-only posts are visible and only direct ones need
 /// a mention. `s` needs the columns id, account_id, in_reply_to_account_id,
 /// reblog_of_id, visibility, language and mention_ids.
-pub(super) fn home_rules() -> (&'static str, String) {
-    const JOINS: &str = "CROSS JOIN (SELECT \
-          ARRAY(SELECT target_account_id FROM blocks WHERE account_id = $1) AS blocked, \
-          ARRAY(SELECT account_id FROM blocks WHERE target_account_id = $1) AS blocked_by, \
-          ARRAY(SELECT target_account_id FROM mutes WHERE account_id = $1 \
-                  AND (expires_at IS NULL OR expires_at > now())) AS muted) v \
+///
+/// Kept home feeds apply the same rules in two halves, which must change with these:
+/// `home_feed_shows` (migration 0016) as statuses and follows are written, and
+/// `home_feeds::READ_RULES` at every read.
+pub(super) fn home_rules() -> (String, String) {
+    let joins = format!(
+        "CROSS JOIN {VIEWER_LISTS} v \
         LEFT JOIN follows f ON f.account_id = $1 AND f.target_account_id = s.account_id \
-        LEFT JOIN follows rf ON rf.account_id = $1 AND rf.target_account_id = s.in_reply_to_account_id";
+        LEFT JOIN follows rf ON rf.account_id = $1 AND rf.target_account_id = s.in_reply_to_account_id"
+    );
     let condition = format!(
         "(s.account_id = $1 OR (f.id IS NOT NULL \
             AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id IN (s.account_id, $1) \
@@ -279,7 +289,7 @@ pub(super) fn home_rules() -> (&'static str, String) {
               AND (s.account_id = $1 OR NOT (o.account_id = ANY (v.muted)))))",
         boosted = visible_as("o", 1)
     );
-    (JOINS, condition)
+    (joins, condition)
 }
 
 /// The home timeline read from the statuses themselves: own statuses and those of
