@@ -54,6 +54,19 @@ async fn same_pages(app: &TestApp, viewer: AccountId, limit: i64) -> Vec<StatusI
         let alone = db::status_pages::standings_of(db, Some(viewer), &paged)
             .await
             .unwrap();
+        for standing in &standings {
+            assert_eq!(
+                [
+                    standing.favourited,
+                    standing.reblogged,
+                    standing.bookmarked,
+                    standing.pinned
+                ],
+                marks_by_hand(app, viewer, standing.id).await,
+                "marks of {:?} below {max_id:?}",
+                standing.id
+            );
+        }
         assert_eq!(
             standing_keys(standings),
             standing_keys(alone),
@@ -77,6 +90,26 @@ async fn same_pages(app: &TestApp, viewer: AccountId, limit: i64) -> Vec<StatusI
         assert_eq!(paged, read, "API page above {from:?}");
     }
     all
+}
+
+/// Whether `viewer` favourited, boosted, bookmarked and pinned `status`, asked of each
+/// table on its own.
+async fn marks_by_hand(app: &TestApp, viewer: AccountId, status: StatusId) -> [bool; 4] {
+    let mut marks = [false; 4];
+    for (mark, sql) in marks.iter_mut().zip([
+        "SELECT EXISTS (SELECT 1 FROM favourites WHERE account_id = $1 AND status_id = $2)",
+        "SELECT EXISTS (SELECT 1 FROM statuses WHERE account_id = $1 AND reblog_of_id = $2)",
+        "SELECT EXISTS (SELECT 1 FROM bookmarks WHERE account_id = $1 AND status_id = $2)",
+        "SELECT EXISTS (SELECT 1 FROM status_pins WHERE account_id = $1 AND status_id = $2)",
+    ]) {
+        *mark = sqlx::query_scalar(sql)
+            .bind(viewer)
+            .bind(status)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    }
+    marks
 }
 
 fn id(s: &str) -> StatusId {
@@ -217,13 +250,16 @@ async fn kept_home_feeds_answer_as_the_statuses_do() {
         &[],
     )
     .await;
-    post(&app, &alice_t, &[("status", "alice herself")]).await;
-    // Alice's marks, and her own boost of a post her feed also holds.
+    let alice_post = post(&app, &alice_t, &[("status", "alice herself")]).await;
+    // Alice's marks, and her own boost of a post her feed also holds; boosts of Bob's
+    // and Carol's posts bring them into pages far below where they sit.
     for (id, what) in [
         (&bob_post, "favourite"),
         (&bob_post, "reblog"),
         (&bob_post, "bookmark"),
         (&carol_post, "favourite"),
+        (&carol_post, "bookmark"),
+        (&alice_post, "pin"),
     ] {
         call(
             &app,

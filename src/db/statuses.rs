@@ -246,12 +246,14 @@ async fn fetch_page(
 }
 
 /// The accounts viewer `$1` blocks, is blocked by and mutes (mutes not yet expired),
-/// as one row of arrays `blocked`, `blocked_by` and `muted`, read once per query.
+/// as one row of arrays `blocked`, `blocked_by` and `muted`, read once per query
+/// (`OFFSET 0` keeps Postgres from copying each array's subquery to every place that
+/// uses it).
 pub(super) const VIEWER_LISTS: &str = "(SELECT \
       ARRAY(SELECT target_account_id FROM blocks WHERE account_id = $1) AS blocked, \
       ARRAY(SELECT account_id FROM blocks WHERE target_account_id = $1) AS blocked_by, \
       ARRAY(SELECT target_account_id FROM mutes WHERE account_id = $1 \
-              AND (expires_at IS NULL OR expires_at > now())) AS muted)";
+              AND (expires_at IS NULL OR expires_at > now())) AS muted OFFSET 0)";
 
 /// The rules of the home timeline for a status `s` by the viewer `$1` or an account
 /// they follow, as (joins, condition): the joins bring `f`, the viewer's follow of the
