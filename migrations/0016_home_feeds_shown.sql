@@ -63,17 +63,18 @@ LANGUAGE sql AS $$
 $$;
 
 -- Puts statuses into the kept feeds that show them: their authors' and their
--- authors' followers'.
+-- authors' followers'. The rules are asked of feed owners only (`h`, not every
+-- follower: most followers of a popular account are on other servers).
 CREATE FUNCTION home_feeds_place(ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
   INSERT INTO home_feed_entries (account_id, status_id, reblog_author_id)
-  SELECT c.owner, s.id, o.account_id
+  SELECT h.account_id, s.id, o.account_id
     FROM statuses s
     CROSS JOIN LATERAL (SELECT f.account_id AS owner FROM follows f WHERE f.target_account_id = s.account_id
                         UNION ALL SELECT s.account_id) c
     JOIN home_feeds h ON h.account_id = c.owner
     LEFT JOIN statuses o ON o.id = s.reblog_of_id
-   WHERE s.id = ANY (ids) AND home_feed_shows(c.owner, s.id)
+   WHERE s.id = ANY (ids) AND home_feed_shows(h.account_id, s.id)
   ON CONFLICT DO NOTHING
 $$;
 
@@ -130,7 +131,8 @@ BEGIN
   END IF;
   DELETE FROM home_feed_entries e
    WHERE e.status_id = NEW.id
-     AND e.account_id IN (SELECT f.account_id FROM follows f WHERE f.target_account_id = NEW.account_id
+     AND e.account_id IN (SELECT f.account_id FROM follows f JOIN home_feeds h ON h.account_id = f.account_id
+                           WHERE f.target_account_id = NEW.account_id
                           UNION ALL SELECT NEW.account_id)
      AND NOT home_feed_shows(e.account_id, NEW.id);
   PERFORM home_feeds_place(ARRAY[NEW.id]);
