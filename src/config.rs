@@ -177,7 +177,8 @@ impl Default for DatabaseConfig {
     fn default() -> Self {
         DatabaseConfig {
             url: "postgres://postgres@127.0.0.1:5432/starling".into(),
-            max_connections: 10,
+            // Sized for the small server Postgres shares (see config.example.toml).
+            max_connections: 6,
         }
     }
 }
