@@ -247,8 +247,9 @@ async fn touch(db: &PgPool, viewer: AccountId) -> sqlx::Result<()> {
 }
 
 /// Builds the viewer's feed from the newest `size` statuses it shows (their own and
-/// those of followed accounts, by the home rules); nothing when they already have one. The advisory locks
-/// (see the migration) make statuses and follows written meanwhile land in it.
+/// those of followed accounts, by the home rules); nothing when they already have one.
+/// The advisory locks (see the migration) make statuses and follows written meanwhile
+/// land in it.
 pub async fn build(db: &PgPool, viewer: AccountId, size: i64) -> sqlx::Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query("SELECT lock_home_feed_buckets(0, ARRAY[$1::bigint], true)")

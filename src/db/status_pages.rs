@@ -8,6 +8,7 @@ use super::statuses::{COLUMNS, Status};
 use crate::id::{AccountId, StatusId, TagId};
 use sqlx::AssertSqlSafe;
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PageRow {
@@ -78,28 +79,30 @@ pub struct Marks {
 /// the viewer marked few statuses, would read all their marks to hash them). On the
 /// bench's home page this made the whole page query a sixth cheaper than a lookup per
 /// status and mark. Both CTEs are `MATERIALIZED`, so the arrays are made once.
-const MARKS_CTE: &str = "span AS MATERIALIZED (SELECT min(id) FILTER (WHERE in_page) AS lo, max(id) FILTER (WHERE in_page) AS hi, \
-          ARRAY(SELECT o.id FROM src o WHERE NOT o.in_page) AS others FROM src), \
-    mk AS MATERIALIZED (SELECT \
-      ARRAY(SELECT f.status_id FROM favourites f WHERE f.account_id = $1 AND f.status_id BETWEEN p.lo AND p.hi \
-            UNION ALL SELECT x.id FROM unnest(p.others) o, LATERAL (SELECT f.status_id AS id FROM favourites f \
-              WHERE f.account_id = $1 AND f.status_id = o LIMIT 1) x) \
-        AS favourited, \
-      ARRAY(SELECT r.reblog_of_id FROM statuses r WHERE r.account_id = $1 AND r.reblog_of_id BETWEEN p.lo AND p.hi \
-            UNION ALL SELECT x.id FROM unnest(p.others) o, LATERAL (SELECT r.reblog_of_id AS id FROM statuses r \
-              WHERE r.account_id = $1 AND r.reblog_of_id = o LIMIT 1) x) \
-        AS reblogged, \
-      ARRAY(SELECT b.status_id FROM bookmarks b WHERE b.account_id = $1 AND b.status_id BETWEEN p.lo AND p.hi \
-            UNION ALL SELECT x.id FROM unnest(p.others) o, LATERAL (SELECT b.status_id AS id FROM bookmarks b \
-              WHERE b.account_id = $1 AND b.status_id = o LIMIT 1) x) \
-        AS bookmarked, \
-      ARRAY(SELECT n.status_id FROM status_pins n WHERE n.account_id = $1 AND n.status_id BETWEEN p.lo AND p.hi \
-            UNION ALL SELECT x.id FROM unnest(p.others) o, LATERAL (SELECT n.status_id AS id FROM status_pins n \
-              WHERE n.account_id = $1 AND n.status_id = o LIMIT 1) x) \
-        AS pinned \
-      FROM span p)";
+fn marks_cte() -> &'static str {
+    static CTE: LazyLock<String> = LazyLock::new(|| {
+        // The viewer's marks of one kind: `column` of their rows in `table`.
+        let marked = |table: &str, column: &str, name: &str| {
+            format!(
+                "ARRAY(SELECT t.{column} FROM {table} t WHERE t.account_id = $1 AND t.{column} BETWEEN p.lo AND p.hi \
+                   UNION ALL SELECT x.id FROM unnest(p.others) o, LATERAL (SELECT t.{column} AS id FROM {table} t \
+                     WHERE t.account_id = $1 AND t.{column} = o LIMIT 1) x) AS {name}"
+            )
+        };
+        format!(
+            "span AS MATERIALIZED (SELECT min(id) FILTER (WHERE in_page) AS lo, max(id) FILTER (WHERE in_page) AS hi, \
+                 ARRAY(SELECT o.id FROM src o WHERE NOT o.in_page) AS others FROM src), \
+             mk AS MATERIALIZED (SELECT {}, {}, {}, {} FROM span p)",
+            marked("favourites", "status_id", "favourited"),
+            marked("statuses", "reblog_of_id", "reblogged"),
+            marked("bookmarks", "status_id", "bookmarked"),
+            marked("status_pins", "status_id", "pinned"),
+        )
+    });
+    &CTE
+}
 
-/// The marks of row `s` as five booleans, from [`MARKS_CTE`]'s `mk`: favourited,
+/// The marks of row `s` as five booleans, from [`marks_cte`]'s `mk`: favourited,
 /// boosted, bookmarked, pinned, in a muted conversation (looked for only when the
 /// viewer muted one).
 const MARKS: &str = "s.id = ANY (mk.favourited) AS favourited, s.id = ANY (mk.reblogged) AS reblogged, \
@@ -119,7 +122,8 @@ pub async fn marks(
     let rows: Vec<(StatusId, bool, bool, bool, bool, bool)> = sqlx::query_as(AssertSqlSafe(
         format!(
             "WITH src AS (SELECT s.id, true AS in_page, s.conversation_uri, s.uri FROM statuses s WHERE s.id = ANY($2)), \
-             {MARKS_CTE} SELECT s.id, {MARKS} FROM src s CROSS JOIN mk"
+             {} SELECT s.id, {MARKS} FROM src s CROSS JOIN mk",
+            marks_cte()
         ),
     ))
     .bind(viewer)
@@ -176,7 +180,7 @@ pub(super) const STANDING_SOURCE: &str = "s.id, s.xmin::text::bigint AS version,
 /// visitor, `with_marks` false).
 pub(super) fn standings_over(source: &str, extra: &str, with_marks: bool) -> String {
     let (ctes, marks, joins) = if with_marks {
-        (format!(", {MARKS_CTE}"), MARKS, "CROSS JOIN mk")
+        (format!(", {}", marks_cte()), MARKS, "CROSS JOIN mk")
     } else {
         (
             String::new(),
